@@ -1,0 +1,41 @@
+# Future Community platform. Two commands do everything: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SERVICES := registry funding inspection notify
+EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s))
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-unit test-faults migrate token bench lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
+	touch $@
+
+## make run: migrate, start the broker and the four services with sample data (Ctrl-C stops all)
+run: install
+	$(BIN)/python tools/devrun.py
+
+## make test: unit, integration (SQLite + PostgreSQL, real broker) and end-to-end tests
+test: install
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; exit $$rc
+
+test-unit: install
+	$(BIN)/python -m pytest -m "not postgres and not e2e" $(PYTEST_ARGS)
+
+migrate: install
+	@for s in $(SERVICES); do $(BIN)/alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+
+## make token ROLE=street STREET=S01 (also DEPARTMENT=housing, SCOPE=city)
+token: install
+	@$(BIN)/fc-token --role $(ROLE) $(if $(STREET),--street $(STREET)) $(if $(DEPARTMENT),--department $(DEPARTMENT)) $(if $(SCOPE),--scope $(SCOPE))
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache

@@ -1,0 +1,1 @@
+"""Inspection service: acceptance (验收), district review, results, nine-scenario evaluation, bulletins."""

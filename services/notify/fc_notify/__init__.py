@@ -1,0 +1,1 @@
+"""Notify service: signed webhooks to province/city systems, alerts, email."""

@@ -1,0 +1,1 @@
+"""Registry service: streets, communities (一社一档), creation projects and their lifecycle."""

@@ -1,0 +1,192 @@
+"""Composition root shared by the four services: one ``create_app`` builds them all alike."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import AwareDatetime, BaseModel
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from .auth import Principal, TokenVerifier, require
+from .broker_epoch import BrokerEpoch
+from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker
+from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
+from .inbox import EventConsumer, Handler
+from .kafka import broker_reachable
+from .logs import configure_logging, request_id_var
+from .metrics import MetricsMiddleware
+from .outbox import OutboxRelay, republish_since
+from .settings import ServiceSettings
+from .uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Job = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its tables, routes, the events it consumes and its background jobs."""
+
+    name: str
+    settings: ServiceSettings
+    metadata: MetaData
+    spine: SpineTables
+    routers: list[APIRouter]
+    consumes: list[str] = field(default_factory=list)
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
+    description: str = ""
+    version: str = "0.1.0"
+
+
+class Runtime:
+    """Everything a request or a job needs, built once per process at start-up."""
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.settings = spec.settings
+        self.platform = spec.settings.platform
+        self.spine = spec.spine
+        self.db_url = spec.settings.db_url
+        self.engine: AsyncEngine = make_engine(self.db_url)
+        self.sessions: async_sessionmaker = make_sessionmaker(self.engine)
+        self.verifier = TokenVerifier(self.platform)
+        self.outbox_signal = asyncio.Event()
+        self.epoch = BrokerEpoch(self.platform.kafka_bootstrap, self.platform.kafka_partitions,
+                                 self.platform.kafka_replication)
+        self.relay = OutboxRelay(
+            spec.name, self.sessions, self.spine, bootstrap=self.platform.kafka_bootstrap,
+            is_postgres=not is_sqlite(self.db_url), retention=timedelta(days=self.platform.outbox_retention_days),
+            signal=self.outbox_signal, epoch=self.epoch,
+        )
+        self.consumer = EventConsumer(
+            spec.name, spec.consumes, spec.handlers, self.uow, bootstrap=self.platform.kafka_bootstrap,
+            epoch=self.epoch, max_retries=self.platform.consumer_max_retries,
+            retry_backoff_s=self.platform.consumer_retry_backoff_s,
+        ) if spec.consumes else None
+        self.tasks: list[asyncio.Task] = []
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.spine, self.name, self.outbox_signal)
+
+    async def start_workers(self) -> None:
+        self.tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        if self.consumer is not None:
+            self.tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.name}-consumer"))
+        for job in self.spec.jobs:
+            self.tasks.append(asyncio.create_task(job(self), name=f"{self.name}-{job.__name__}"))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+        await self.engine.dispose()
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+class RepublishIn(BaseModel):
+    since: AwareDatetime
+
+
+def _admin_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+    @router.post("/outbox/republish")
+    async def republish(body: RepublishIn, runtime: RuntimeDep,
+                        _: Annotated[Principal, require("district_office")]) -> dict[str, Any]:
+        """Publish this service's retained outbox again from a point in time (consumers are idempotent)."""
+        count = await republish_since(runtime.sessions, runtime.spine, body.since)
+        runtime.outbox_signal.set()
+        return {"service": runtime.name, "since": body.since.isoformat(), "rows": count}
+
+    return router
+
+
+def _ops_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(request: Request):
+        runtime: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            async with runtime.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"down: {type(exc).__name__}"
+        checks["broker"] = "ok" if await broker_reachable(runtime.platform.kafka_bootstrap) else "down"
+        if all(v == "ok" for v in checks.values()):
+            return {"status": "ready", "checks": checks}
+        return problem_response(request, 503, "Service Unavailable", "a dependency is down",
+                                "not-ready", checks=checks)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    configure_logging(spec.name, spec.settings.platform.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime = Runtime(spec)
+        app.state.runtime = runtime
+        if spec.settings.platform.run_workers:
+            await runtime.start_workers()
+        log.info("service started", extra={"port": spec.settings.port})
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"Future Community — {spec.name}", description=spec.description, version=spec.version,
+                  lifespan=lifespan, responses=PROBLEM_RESPONSES)
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
+    if spec.settings.platform.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=spec.settings.platform.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"], expose_headers=["*"])
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next):
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid[:100])
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-ID"] = rid[:100]
+        return response
+
+    _ops_routes(app)
+    app.include_router(_admin_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+__all__ = ["Runtime", "RuntimeDep", "ServiceSpec", "create_app", "get_runtime"]

@@ -1,0 +1,190 @@
+"""Idempotent consumer (inbox) and the consumer loop.
+
+After eventuate-tram's duplicate detector: the handler's transaction also inserts
+``(consumer, event_id)``; a key conflict means the event was already handled.
+Offsets are committed only after that transaction commits. A handler that keeps
+failing sends the event to ``<topic>.dlt`` with the error after N attempts — never a
+silent ack.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from .broker_epoch import BrokerEpoch
+from .events import Event, dead_letter_topic
+from .kafka import make_consumer, make_producer
+from .logs import event_id_var
+from .metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_HANDLED, HANDLER_ERRORS
+from .uow import UnitOfWork, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Event], Awaitable[None]]
+
+
+async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Handler) -> bool:
+    """Run ``handler`` and record the event in the inbox, atomically. False if already handled."""
+    async with uow:
+        try:
+            await uow.session.execute(insert(uow.spine.inbox).values(
+                consumer=consumer, event_id=event.id, type=event.type, handled_at=utcnow()))
+        except IntegrityError:
+            return False
+        await handler(uow, event)
+        await uow.commit()
+        return True
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, runner: "EventConsumer") -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked):
+        # Offsets are committed per handled message, so nothing is pending here.
+        for tp in revoked:
+            self.runner.committed.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned):
+        if self.runner.rewind and assigned:
+            # After a broker restart offsets committed to the new broker may already be past
+            # events we never saw; start over and let the inbox drop the repeats.
+            await self.runner._consumer.seek_to_beginning(*assigned)
+            self.runner.rewind = False
+        log.info("partitions assigned", extra={"partitions": [f"{tp.topic}:{tp.partition}" for tp in assigned]})
+
+
+class EventConsumer:
+    def __init__(self, service: str, topics: list[str], handlers: dict[str, Handler],
+                 uow_factory: Callable[[], UnitOfWork], *, bootstrap: str, epoch: BrokerEpoch,
+                 max_retries: int = 5, retry_backoff_s: float = 0.2) -> None:
+        self.service = service
+        self.group = f"fc-{service}"
+        self.topics = topics
+        self.handlers = handlers
+        self.uow_factory = uow_factory
+        self.bootstrap = bootstrap
+        self.epoch = epoch
+        self.epoch_changed = epoch.listener()
+        self.max_retries = max_retries
+        self.retry_backoff_s = retry_backoff_s
+        self.committed: dict[TopicPartition, int] = {}
+        self._consumer = None
+        self._dlt_producer = None
+        self.rewind = False
+
+    async def handle(self, event: Event) -> str:
+        """Handle one event with retries; returns the outcome label."""
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return "ignored"
+        delay = self.retry_backoff_s
+        for attempt in range(1, self.max_retries + 1):
+            try:
+                return "handled" if await handle_once(self.uow_factory(), self.service, event, handler) else "duplicate"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - counted, retried, then dead-lettered
+                HANDLER_ERRORS.labels(self.service, event.type).inc()
+                log.warning("handler failed", extra={"type": event.type, "attempt": attempt, "error": repr(exc)})
+                if attempt == self.max_retries:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+        raise AssertionError("unreachable")
+
+    async def _dead_letter(self, msg, etype: str, error: str) -> None:
+        if self._dlt_producer is None:
+            self._dlt_producer = make_producer(self.bootstrap)
+            await self._dlt_producer.start()
+        headers = [
+            ("fc-error", error[:2000].encode()), ("fc-consumer", self.service.encode()),
+            ("fc-original-topic", msg.topic.encode()), ("fc-original-partition", str(msg.partition).encode()),
+            ("fc-original-offset", str(msg.offset).encode()),
+        ]
+        await self._dlt_producer.send_and_wait(dead_letter_topic(msg.topic), msg.value, key=msg.key, headers=headers)
+        DEAD_LETTERS.labels(self.service, etype).inc()
+        log.error("event dead-lettered", extra={"type": etype, "error": error[:500]})
+
+    async def process(self, msg) -> None:
+        try:
+            event = Event.from_json(msg.value)
+        except (ValueError, TypeError) as exc:
+            await self._dead_letter(msg, "malformed", f"malformed event: {exc}")
+            return
+        token = event_id_var.set(event.id)
+        try:
+            outcome = await self.handle(event)
+            EVENTS_HANDLED.labels(self.service, event.type, outcome).inc()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - poison after retries
+            await self._dead_letter(msg, event.type, repr(exc))
+            EVENTS_HANDLED.labels(self.service, event.type, "dead_lettered").inc()
+        finally:
+            event_id_var.reset(token)
+
+    def _update_lag(self, consumer) -> None:
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            # highwater comes from fetch responses (right on the local broker, unlike end_offsets).
+            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - self.committed.get(tp, 0)))
+
+    async def _start(self):
+        consumer = make_consumer(self.bootstrap, self.group)
+        await consumer.start()
+        consumer.subscribe(self.topics, listener=_Rebalance(self))
+        return consumer
+
+    async def _stop(self) -> None:
+        for client in (self._consumer, self._dlt_producer):
+            if client is not None:
+                try:
+                    await client.stop()
+                except Exception:  # noqa: BLE001 - closing a broken client
+                    log.debug("client stop failed", exc_info=True)
+        self._consumer = self._dlt_producer = None
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self.epoch.check()
+                self.epoch_changed.clear()
+                self._consumer = consumer = await self._start()
+                backoff = 0.5
+                while True:
+                    if self.epoch_changed.is_set():
+                        # The broker came back empty: our positions mean nothing now.
+                        raise _Restart("broker epoch changed")
+                    batches = await consumer.getmany(timeout_ms=500)
+                    for tp, messages in batches.items():
+                        for msg in messages:
+                            await self.process(msg)
+                            await consumer.commit({tp: msg.offset + 1})
+                            self.committed[tp] = msg.offset + 1
+                    self._update_lag(consumer)
+            except asyncio.CancelledError:
+                await self._stop()
+                raise
+            except _Restart as why:
+                log.warning("consumer restarting", extra={"reason": str(why)})
+                await self._stop()
+                self.committed.clear()
+                self.rewind = True
+            except Exception as exc:  # noqa: BLE001 - broker or database outage: back off and rejoin
+                log.warning("consumer loop failed; rejoining", extra={"error": repr(exc), "retry_in_s": backoff})
+                await self._stop()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+
+
+class _Restart(Exception):
+    pass

@@ -1,0 +1,76 @@
+"""aiokafka clients configured for the platform (Kafka in production, Tansu locally)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from .events import TOPICS, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str) -> AIOKafkaProducer:
+    # The local broker refuses idempotent producers; the outbox and inbox carry the guarantees.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False,
+        linger_ms=5, request_timeout_ms=15000, retry_backoff_ms=200,
+    )
+
+
+def make_consumer(bootstrap: str, group_id: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
+        auto_offset_reset="earliest", max_poll_records=200, session_timeout_ms=10000,
+        heartbeat_interval_ms=1000, metadata_max_age_ms=5000,
+    )
+
+
+def all_topics() -> list[str]:
+    return [t for topic in TOPICS for t in (topic, dead_letter_topic(topic))]
+
+
+async def list_topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(bootstrap: str, partitions: int, replication: int) -> list[str]:
+    """Create every platform topic that is missing; return the ones created.
+
+    Topics are created explicitly: the broker's auto-creation is not relied on.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in all_topics() if t not in existing]
+        created = []
+        for name in missing:
+            try:
+                await admin.create_topics([NewTopic(name, partitions, replication)])
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass
+        if created:
+            log.info("created topics", extra={"topics": created})
+        return created
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(bootstrap: str, timeout: float = 3.0) -> bool:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), timeout)
+    except (OSError, asyncio.TimeoutError, ValueError):
+        return False
+    writer.close()
+    return True

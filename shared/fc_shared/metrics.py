@@ -1,0 +1,48 @@
+"""Prometheus metrics: RED per route template, outbox lag, consumer lag, handler errors."""
+from __future__ import annotations
+
+import time
+
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+
+HTTP_REQUESTS = Counter("fc_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "fc_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_UNSENT = Gauge("fc_outbox_unsent", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge("fc_outbox_oldest_unsent_age_seconds", "Age of the oldest unsent outbox row", ["service"])
+OUTBOX_PUBLISHED = Counter("fc_outbox_published_total", "Events published by the relay", ["service"])
+OUTBOX_REPUBLISHED = Counter("fc_outbox_republished_total", "Rows marked for republication", ["service"])
+BROKER_UP = Gauge("fc_broker_up", "1 when the broker answered the last check", ["service"])
+CONSUMER_LAG = Gauge("fc_consumer_lag", "High watermark minus committed offset", ["service", "topic", "partition"])
+EVENTS_HANDLED = Counter("fc_events_handled_total", "Events handled", ["service", "type", "outcome"])
+HANDLER_ERRORS = Counter("fc_event_handler_errors_total", "Handler failures (each attempt)", ["service", "type"])
+DEAD_LETTERS = Counter("fc_dead_letters_total", "Events sent to a dead-letter topic", ["service", "type"])
+
+
+def route_template(request: Request) -> str:
+    # The router records the matched route in the scope; never label with a raw path:
+    # unbounded label values would blow up the series count.
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+class MetricsMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app, service: str) -> None:
+        super().__init__(app)
+        self.service = service
+
+    async def dispatch(self, request: Request, call_next):
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = route_template(request)
+            HTTP_REQUESTS.labels(self.service, request.method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, request.method, route).observe(time.perf_counter() - start)

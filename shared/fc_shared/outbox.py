@@ -1,0 +1,165 @@
+"""Transactional outbox relay: publishes committed events, keeps them for republication.
+
+Shape after Debezium's outbox router (topic = aggregatetype, key = aggregateid),
+polled instead of CDC. On PostgreSQL several relays may run: each claims rows with
+``FOR UPDATE SKIP LOCKED``. On SQLite one relay runs per service.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from .db import SpineTables
+from .broker_epoch import BrokerEpoch
+from .kafka import make_producer
+from .metrics import BROKER_UP, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED, OUTBOX_REPUBLISHED, OUTBOX_UNSENT
+from .uow import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+async def republish_since(sessions: async_sessionmaker, spine: SpineTables, since: datetime) -> int:
+    """Mark every retained row created at or after ``since`` for publication again."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(spine.outbox).where(spine.outbox.c.created_at >= since).values(sent_at=None)
+        )
+        return result.rowcount or 0
+
+
+async def outbox_stats(sessions: async_sessionmaker, spine: SpineTables) -> tuple[int, datetime | None]:
+    async with sessions() as session:
+        row = (await session.execute(
+            select(func.count(), func.min(spine.outbox.c.created_at)).where(spine.outbox.c.sent_at.is_(None))
+        )).one()
+        return int(row[0]), row[1]
+
+
+class OutboxRelay:
+    def __init__(self, service: str, sessions: async_sessionmaker, spine: SpineTables, *,
+                 bootstrap: str, is_postgres: bool, retention: timedelta, signal: asyncio.Event,
+                 epoch: BrokerEpoch) -> None:
+        self.service = service
+        self.sessions = sessions
+        self.spine = spine
+        self.bootstrap = bootstrap
+        self.is_postgres = is_postgres
+        self.retention = retention
+        self.signal = signal
+        self.epoch = epoch
+        self._producer = None
+        self.broker_ok = False
+
+    async def _ensure_producer(self):
+        if self._producer is None:
+            producer = make_producer(self.bootstrap)
+            try:
+                await producer.start()
+            except Exception:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                await self._producer.stop()
+            except Exception:  # noqa: BLE001 - closing a broken client; nothing left to do with it
+                log.debug("producer stop failed", exc_info=True)
+            self._producer = None
+
+    async def publish_batch(self) -> int:
+        """Publish up to BATCH unsent rows in order; returns how many were sent."""
+        producer = await self._ensure_producer()
+        ob = self.spine.outbox
+        query = select(ob.c.seq, ob.c.topic, ob.c.key, ob.c.payload).where(ob.c.sent_at.is_(None)).order_by(ob.c.seq).limit(BATCH)
+        if self.is_postgres:
+            async with self.sessions() as session, session.begin():
+                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                if not rows:
+                    return 0
+                await self._send(producer, rows)
+                await session.execute(update(ob).where(ob.c.seq.in_([r.seq for r in rows])).values(sent_at=utcnow()))
+        else:
+            # No transaction is held while publishing: SQLite has one writer lock and a REST
+            # write must never wait on the broker.
+            async with self.sessions() as session:
+                rows = (await session.execute(query)).all()
+                await session.rollback()
+            if not rows:
+                return 0
+            await self._send(producer, rows)
+            async with self.sessions() as session, session.begin():
+                await session.execute(update(ob).where(ob.c.seq.in_([r.seq for r in rows])).values(sent_at=utcnow()))
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    @staticmethod
+    async def _send(producer, rows) -> None:
+        futures = [
+            await producer.send(r.topic, r.payload.encode(), key=r.key.encode()) for r in rows
+        ]
+        await asyncio.gather(*futures)
+
+    async def purge_expired(self) -> int:
+        cutoff = utcnow() - self.retention
+        async with self.sessions() as session, session.begin():
+            ob = self.spine.outbox
+            result = await session.execute(delete(ob).where(ob.c.sent_at.is_not(None), ob.c.sent_at < cutoff))
+            return result.rowcount or 0
+
+    async def update_gauges(self) -> None:
+        unsent, oldest = await outbox_stats(self.sessions, self.spine)
+        OUTBOX_UNSENT.labels(self.service).set(unsent)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        OUTBOX_OLDEST_AGE.labels(self.service).set((utcnow() - oldest).total_seconds() if oldest else 0)
+
+    async def on_new_broker(self) -> None:
+        """The broker lost its log (memory storage restarted): publish the retention window again."""
+        count = await republish_since(self.sessions, self.spine, utcnow() - self.retention)
+        OUTBOX_REPUBLISHED.labels(self.service).inc(count)
+        log.warning("broker epoch changed; republishing outbox", extra={"rows": count})
+
+    async def run(self) -> None:
+        backoff = 0.5
+        last_housekeeping = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if await self.epoch.check():
+                    await self.on_new_broker()
+                sent = await self.publish_batch()
+                self.broker_ok = True
+                BROKER_UP.labels(self.service).set(1)
+                backoff = 0.5
+                if loop.time() - last_housekeeping > 30:
+                    last_housekeeping = loop.time()
+                    await self.purge_expired()
+                await self.update_gauges()
+                if sent < BATCH:
+                    self.signal.clear()
+                    try:
+                        await asyncio.wait_for(self.signal.wait(), timeout=0.5)
+                    except asyncio.TimeoutError:
+                        pass
+            except asyncio.CancelledError:
+                await self._drop_producer()
+                raise
+            except Exception as exc:  # noqa: BLE001 - broker or database down: keep rows, retry
+                self.broker_ok = False
+                BROKER_UP.labels(self.service).set(0)
+                log.warning("outbox relay failed; will retry", extra={"error": repr(exc), "retry_in_s": backoff})
+                await self._drop_producer()
+                try:
+                    await self.update_gauges()
+                except Exception:  # noqa: BLE001 - database may be the thing that is down
+                    pass
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)

@@ -1,0 +1,58 @@
+"""Typed settings: platform-wide ``FC_`` settings plus one prefix per service."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-change-me"}
+DEV_SECRET = "dev-secret-change-me"
+
+
+class PlatformSettings(BaseSettings):
+    """Settings shared by every service (``FC_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="FC_", extra="ignore")
+
+    env: str = "development"  # development | production
+    jwt_secret: str = DEV_SECRET
+    jwt_audience: str = "fc-platform"
+    jwt_issuer: str | None = None
+    jwt_jwks_url: str | None = None  # production: external OIDC provider (RS256)
+    data_dir: Path = Path(".data")
+    sample_data: bool = True
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_partitions: int = 3
+    kafka_replication: int = 1
+    cors_origins: list[str] = Field(default_factory=list)
+    outbox_retention_days: int = 7
+    consumer_max_retries: int = 5
+    consumer_retry_backoff_s: float = 0.2
+    log_level: str = "INFO"
+    run_workers: bool = True  # relay + consumers + background jobs in this process
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "PlatformSettings":
+        if self.env != "development" and not self.jwt_jwks_url and self.jwt_secret in PLACEHOLDER_SECRETS:
+            raise ValueError("FC_JWT_SECRET is a placeholder; set a real secret or FC_JWT_JWKS_URL outside development")
+        return self
+
+
+class ServiceSettings(BaseSettings):
+    """Base for one service's settings; subclasses set ``env_prefix`` (e.g. ``REGISTRY_``)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = None
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.platform.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.platform.data_dir / f'{self.name}.db').resolve()}"

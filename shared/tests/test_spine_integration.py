@@ -1,0 +1,201 @@
+"""Outbox, inbox, dead letters, idempotency and problem responses on SQLite and PostgreSQL with the real broker."""
+import asyncio
+import json
+import uuid
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
+from fc_shared.broker import free_port
+from fc_shared.events import TOPIC_REGISTRY, Event, dead_letter_topic
+from fc_shared.inbox import handle_once
+from fc_shared.metrics import DEAD_LETTERS, EVENTS_HANDLED
+from fc_shared.testing import app_client, async_wait_until, auth
+
+
+OFFICE = auth("district_office")
+
+
+async def _count(app, table, *where):
+    async with app.state.runtime.sessions() as s:
+        return (await s.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+
+
+async def test_state_and_event_commit_together_and_the_relay_publishes(db_url, broker, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app) as client:
+        r = await client.post("/api/v1/things", json={"name": "东湖"}, headers=OFFICE)
+        assert r.status_code == 201, r.text
+        thing_id = r.json()["id"]
+        ob = kit.spine.outbox
+        await async_wait_until(lambda: _count(app, ob, ob.c.key == thing_id, ob.c.sent_at.is_not(None)),
+                               message="outbox row marked sent")
+    consumer = AIOKafkaConsumer(TOPIC_REGISTRY, bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest",
+                                group_id=f"probe-{uuid.uuid4().hex}", enable_auto_commit=False)
+    await consumer.start()
+    try:
+        found = None
+        async def look():
+            nonlocal found
+            batches = await consumer.getmany(timeout_ms=500)
+            for msgs in batches.values():
+                for m in msgs:
+                    if m.key == thing_id.encode():
+                        found = json.loads(m.value)
+            return found
+        await async_wait_until(look, message="event on the topic")
+        assert found["type"] == "fc.community.created" and found["subject"] == thing_id
+    finally:
+        await consumer.stop()
+
+
+async def test_rolled_back_work_leaves_no_event(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app):
+        runtime = app.state.runtime
+        async with runtime.uow() as uow:
+            uow.emit("fc.community.created", "x", {"community_id": "x"})
+            await uow.flush_events()
+        assert await _count(app, kit.spine.outbox) == 0
+
+
+async def test_broker_outage_never_fails_a_write(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    dead = f"127.0.0.1:{free_port()}"
+    app = spine_app_factory(db_url, bootstrap=dead, consume=False)
+    async with app_client(app) as client:
+        r = await client.post("/api/v1/things", json={"name": "offline"}, headers=OFFICE)
+        assert r.status_code == 201
+        assert await _count(app, kit.spine.outbox, kit.spine.outbox.c.sent_at.is_(None)) == 1
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["broker"] == "down"
+        assert ready.headers["content-type"] == "application/problem+json"
+
+
+async def test_inbox_makes_a_redelivered_event_a_no_op(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app):
+        runtime = app.state.runtime
+        event = Event(type="fc.community.created", source="/t", subject="c1", data={"name": "a"})
+        assert await handle_once(runtime.uow(), "c", event, kit.on_community) is True
+        assert await handle_once(runtime.uow(), "c", event, kit.on_community) is False
+        assert await _count(app, kit.seen) == 1
+
+
+async def test_consumer_handles_and_dead_letters_poison(db_url, broker, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url)
+    async with app_client(app):
+        runtime = app.state.runtime
+        name = runtime.name
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=False, acks="all")
+        await producer.start()
+        good = Event(type="fc.community.created", source="/t", subject="g", data={"name": "good"})
+        bad = Event(type="fc.community.created", source="/t", subject="b", data={"name": "poison"})
+        try:
+            for e in (bad, good, good):  # the good one twice: handled once
+                await producer.send_and_wait(TOPIC_REGISTRY, e.to_json().encode(), key=e.subject.encode())
+            await producer.send_and_wait(TOPIC_REGISTRY, b"{not json", key=b"m")
+        finally:
+            await producer.stop()
+        await async_wait_until(lambda: _count(app, kit.seen, kit.seen.c.event_id == good.id), 60, message="good event handled")
+        assert await _count(app, kit.seen, kit.seen.c.event_id == good.id) == 1
+        await async_wait_until(lambda: DEAD_LETTERS.labels(name, "fc.community.created")._value.get() >= 1, 60,
+                               message="poison dead-lettered")
+        assert await _count(app, kit.seen, kit.seen.c.event_id == bad.id) == 0
+    consumer = AIOKafkaConsumer(dead_letter_topic(TOPIC_REGISTRY), bootstrap_servers=broker.bootstrap,
+                                auto_offset_reset="earliest", group_id=f"probe-{uuid.uuid4().hex}")
+    await consumer.start()
+    try:
+        hit = {}
+        async def look():
+            for msgs in (await consumer.getmany(timeout_ms=500)).values():
+                for m in msgs:
+                    headers = dict(m.headers)
+                    if headers.get("fc-consumer") == name.encode():
+                        hit[m.value] = headers
+            return bad.to_json().encode() in hit and b"{not json" in hit
+        await async_wait_until(look, message="both dead letters on the .dlt topic")
+        assert b"always fails" in hit[bad.to_json().encode()]["fc-error"]
+    finally:
+        await consumer.stop()
+
+
+async def test_republish_from_a_point_in_time(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url)
+    async with app_client(app) as client:
+        ids = [(await client.post("/api/v1/things", json={"name": f"n{i}"}, headers=OFFICE)).json()["id"] for i in range(3)]
+        await async_wait_until(lambda: _count_eq(app, kit.seen, kit.seen.c.subject.in_(ids), n=3), message="all three handled")
+        inbox_before = await _count(app, kit.spine.inbox)
+        r = await client.post("/api/v1/admin/outbox/republish", json={"since": "2000-01-01T00:00:00Z"}, headers=OFFICE)
+        assert r.status_code == 200 and r.json()["rows"] == 3
+        await async_wait_until(lambda: _count_eq(app, kit.spine.outbox, kit.spine.outbox.c.sent_at.is_(None), n=0),
+                               message="republished rows sent again")
+        # The repeats reach the consumer, whose duplicate counter moves, while the effect stays single.
+        await async_wait_until(lambda: _duplicates(app.state.runtime.name) >= 3, message="repeats seen as duplicates")
+        assert await _count(app, kit.seen, kit.seen.c.subject.in_(ids)) == 3
+        assert await _count(app, kit.spine.inbox) == inbox_before
+        bad = await client.post("/api/v1/admin/outbox/republish", json={"since": "yesterday"}, headers=OFFICE)
+        assert bad.status_code == 422
+
+
+async def _count_eq(app, table, *where, n):
+    return await _count(app, table, *where) == n
+
+
+def _duplicates(name):
+    return EVENTS_HANDLED.labels(name, "fc.community.created", "duplicate")._value.get()
+
+
+async def test_idempotency_key_replays_refuses_other_body(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app) as client:
+        h = {**OFFICE, "Idempotency-Key": "k-1"}
+        first = await client.post("/api/v1/things", json={"name": "once", "amount_fen": 100}, headers=h)
+        again = await client.post("/api/v1/things", json={"name": "once", "amount_fen": 100}, headers=h)
+        assert first.status_code == again.status_code == 201
+        assert first.json() == again.json()
+        assert again.headers.get("idempotent-replayed") == "true"
+        other = await client.post("/api/v1/things", json={"name": "twice", "amount_fen": 100}, headers=h)
+        assert other.status_code == 422 and other.headers["content-type"] == "application/problem+json"
+        assert await _count(app, kit.things) == 1
+        assert await _count(app, kit.spine.outbox) == 1
+
+
+async def test_problem_responses(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app) as client:
+        malformed = await client.post("/api/v1/things", content=b"{oops", headers={**OFFICE, "content-type": "application/json"})
+        assert malformed.status_code == 400
+        assert malformed.headers["content-type"] == "application/problem+json"
+        invalid = await client.post("/api/v1/things", json={"name": "", "amount_fen": -1}, headers=OFFICE)
+        assert invalid.status_code == 422 and len(invalid.json()["errors"]) == 2
+        assert (await client.post("/api/v1/things", json={"name": "x"})).status_code == 401
+        assert (await client.post("/api/v1/things", json={"name": "x"}, headers=auth("auditor"))).status_code == 403
+        missing = await client.get("/api/v1/nowhere", headers=OFFICE)
+        assert missing.status_code == 404 and missing.json()["title"] == "Not Found"
+        assert await _count(app, kit.things) == 0
+        await client.get(f"/api/v1/things/{uuid.uuid4()}", headers=OFFICE)
+        metrics = (await client.get("/metrics")).text
+        assert 'route="/api/v1/things/{thing_id}"' in metrics
+        assert "/api/v1/nowhere" not in metrics
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_concurrent_idempotent_requests_take_effect_once(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app) as client:
+        h = {**OFFICE, "Idempotency-Key": "same"}
+        results = await asyncio.gather(*(client.post("/api/v1/things", json={"name": "c"}, headers=h) for _ in range(5)))
+        codes = sorted(r.status_code for r in results)
+        assert set(codes) <= {201, 409} and 201 in codes
+        assert await _count(app, kit.things) == 1
