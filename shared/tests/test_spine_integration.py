@@ -107,6 +107,8 @@ async def test_consumer_handles_and_dead_letters_poison(db_url, broker, spine_ap
         assert await _count(app, kit.seen, kit.seen.c.event_id == good.id) == 1
         await async_wait_until(lambda: DEAD_LETTERS.labels(name, "fc.community.created")._value.get() >= 1, 60,
                                message="poison dead-lettered")
+        await async_wait_until(lambda: DEAD_LETTERS.labels(name, "malformed")._value.get() >= 1, 60,
+                               message="malformed message dead-lettered")
         assert await _count(app, kit.seen, kit.seen.c.event_id == bad.id) == 0
     consumer = AIOKafkaConsumer(dead_letter_topic(TOPIC_REGISTRY), bootstrap_servers=broker.bootstrap,
                                 auto_offset_reset="earliest", group_id=f"probe-{uuid.uuid4().hex}")
