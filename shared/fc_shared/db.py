@@ -111,3 +111,14 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         UniqueConstraint("principal", "key", name="uq_idempotency_keys_principal_key"),
     )
     return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency)
+
+
+async def upsert(session, table: Table, key: dict, values: dict) -> None:
+    """Insert or update one row by its key columns (projections kept from events)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_(table).values(**key, **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values) if values
+                          else stmt.on_conflict_do_nothing(index_elements=list(key)))

@@ -64,6 +64,7 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "fc.subsidy.recovery_due": ("funding", "a street owes money back (追回)"),
     "fc.budget.exceeded": ("funding", "a commitment exceeds the annual budget"),
     "fc.expenditure.reported": ("funding", "a street reported expenditure"),
+    "fc.capital_plan.updated": ("funding", "a project's capital plan (§4.5) changed"),
     "fc.webhook.endpoint_disabled": ("notify", "a webhook endpoint was disabled"),
 }
 

@@ -4,7 +4,7 @@ import json
 import uuid
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select
 
 from fc_shared.broker import free_port
@@ -15,6 +15,16 @@ from fc_shared.testing import app_client, async_wait_until, auth
 
 
 OFFICE = auth("district_office")
+
+
+async def read_from_start(broker, topic):
+    """A group-less reader of every partition from offset 0 (no group join to wait for)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [0, 1, 2])]
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    return consumer
 
 
 async def _count(app, table, *where):
@@ -32,9 +42,7 @@ async def test_state_and_event_commit_together_and_the_relay_publishes(db_url, b
         ob = kit.spine.outbox
         await async_wait_until(lambda: _count(app, ob, ob.c.key == thing_id, ob.c.sent_at.is_not(None)),
                                message="outbox row marked sent")
-    consumer = AIOKafkaConsumer(TOPIC_REGISTRY, bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest",
-                                group_id=f"probe-{uuid.uuid4().hex}", enable_auto_commit=False)
-    await consumer.start()
+    consumer = await read_from_start(broker, TOPIC_REGISTRY)
     try:
         found = None
         async def look():
@@ -91,41 +99,39 @@ async def test_consumer_handles_and_dead_letters_poison(db_url, broker, spine_ap
     await kit.create_schema(db_url)
     app = spine_app_factory(db_url)
     async with app_client(app):
-        runtime = app.state.runtime
-        name = runtime.name
+        name = app.state.runtime.name
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=False, acks="all")
         await producer.start()
         good = Event(type="fc.community.created", source="/t", subject="g", data={"name": "good"})
         bad = Event(type="fc.community.created", source="/t", subject="b", data={"name": "poison"})
+        malformed = b"{not json " + uuid.uuid4().hex.encode()
         try:
             for e in (bad, good, good):  # the good one twice: handled once
                 await producer.send_and_wait(TOPIC_REGISTRY, e.to_json().encode(), key=e.subject.encode())
-            await producer.send_and_wait(TOPIC_REGISTRY, b"{not json", key=b"m")
+            await producer.send_and_wait(TOPIC_REGISTRY, malformed, key=b"m")
         finally:
             await producer.stop()
         await async_wait_until(lambda: _count(app, kit.seen, kit.seen.c.event_id == good.id), 60, message="good event handled")
+        consumer = await read_from_start(broker, dead_letter_topic(TOPIC_REGISTRY))
+        try:
+            hit = {}
+
+            async def look():
+                for msgs in (await consumer.getmany(timeout_ms=500)).values():
+                    for m in msgs:
+                        headers = dict(m.headers)
+                        if headers.get("fc-consumer") == name.encode():
+                            hit[m.value] = headers
+                return bad.to_json().encode() in hit and malformed in hit
+
+            await async_wait_until(look, 60, message="both dead letters on the .dlt topic")
+            assert b"always fails" in hit[bad.to_json().encode()]["fc-error"]
+            assert hit[malformed]["fc-original-topic"] == TOPIC_REGISTRY.encode()
+        finally:
+            await consumer.stop()
         assert await _count(app, kit.seen, kit.seen.c.event_id == good.id) == 1
-        await async_wait_until(lambda: DEAD_LETTERS.labels(name, "fc.community.created")._value.get() >= 1, 60,
-                               message="poison dead-lettered")
-        await async_wait_until(lambda: DEAD_LETTERS.labels(name, "malformed")._value.get() >= 1, 60,
-                               message="malformed message dead-lettered")
         assert await _count(app, kit.seen, kit.seen.c.event_id == bad.id) == 0
-    consumer = AIOKafkaConsumer(dead_letter_topic(TOPIC_REGISTRY), bootstrap_servers=broker.bootstrap,
-                                auto_offset_reset="earliest", group_id=f"probe-{uuid.uuid4().hex}")
-    await consumer.start()
-    try:
-        hit = {}
-        async def look():
-            for msgs in (await consumer.getmany(timeout_ms=500)).values():
-                for m in msgs:
-                    headers = dict(m.headers)
-                    if headers.get("fc-consumer") == name.encode():
-                        hit[m.value] = headers
-            return bad.to_json().encode() in hit and b"{not json" in hit
-        await async_wait_until(look, message="both dead letters on the .dlt topic")
-        assert b"always fails" in hit[bad.to_json().encode()]["fc-error"]
-    finally:
-        await consumer.stop()
+        assert DEAD_LETTERS.labels(name, "fc.community.created")._value.get() >= 1
 
 
 async def test_republish_from_a_point_in_time(db_url, spine_app_factory, kit):
@@ -201,3 +207,20 @@ async def test_concurrent_idempotent_requests_take_effect_once(db_url, spine_app
         codes = sorted(r.status_code for r in results)
         assert set(codes) <= {201, 409} and 201 in codes
         assert await _count(app, kit.things) == 1
+
+
+async def test_upsert_inserts_then_updates(db_url, kit):
+    from fc_shared.db import make_engine, make_sessionmaker, upsert
+
+    await kit.create_schema(db_url)
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        for name in ("first", "second"):
+            async with sessions() as s, s.begin():
+                await upsert(s, kit.things, {"id": "t1"}, {"name": name, "amount_fen": 5})
+        async with sessions() as s:
+            rows = (await s.execute(select(kit.things))).all()
+        assert [(r.id, r.name) for r in rows] == [("t1", "second")]
+    finally:
+        await engine.dispose()
