@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .broker_epoch import BrokerEpoch
 from .events import Event, dead_letter_topic
+from .faults import maybe_crash
 from .kafka import make_consumer, make_producer
 from .logs import event_id_var
 from .metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_HANDLED, HANDLER_ERRORS
@@ -111,21 +112,23 @@ class EventConsumer:
         DEAD_LETTERS.labels(self.service, etype).inc()
         log.error("event dead-lettered", extra={"type": etype, "error": error[:500]})
 
-    async def process(self, msg) -> None:
+    async def process(self, msg) -> str | None:
         try:
             event = Event.from_json(msg.value)
         except (ValueError, TypeError) as exc:
             await self._dead_letter(msg, "malformed", f"malformed event: {exc}")
-            return
+            return None
         token = event_id_var.set(event.id)
         try:
             outcome = await self.handle(event)
             EVENTS_HANDLED.labels(self.service, event.type, outcome).inc()
+            return event.type
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - poison after retries
             await self._dead_letter(msg, event.type, repr(exc))
             EVENTS_HANDLED.labels(self.service, event.type, "dead_lettered").inc()
+            return event.type
         finally:
             event_id_var.reset(token)
 
@@ -167,7 +170,8 @@ class EventConsumer:
                     batches = await consumer.getmany(timeout_ms=500)
                     for tp, messages in batches.items():
                         for msg in messages:
-                            await self.process(msg)
+                            event_type = await self.process(msg)
+                            maybe_crash("after_handle", event_type or "")
                             await consumer.commit({tp: msg.offset + 1})
                             self.committed[tp] = msg.offset + 1
                     self._update_lag(consumer)
