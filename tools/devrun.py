@@ -49,13 +49,17 @@ class Child:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
-        if not self.alive():
+    def terminate(self) -> None:
+        if self.alive():
+            os.killpg(self.proc.pid, signal.SIGTERM)
+
+    def wait_or_kill(self, deadline: float) -> None:
+        if self.proc is None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)
         try:
-            self.proc.wait(timeout)
+            self.proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
+            log("child did not stop in time; killing", child=self.name)
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
 
@@ -156,8 +160,16 @@ def main() -> int:
                         log("sample data loaded (fictional district, marked SAMPLE)", **summary)
             time.sleep(0.5)
     finally:
-        for child in reversed(children):
-            child.stop()
+        services = [c for c in children if c.name != "broker"]
+        for child in services:
+            child.terminate()
+        deadline = time.monotonic() + 15
+        for child in services:
+            child.wait_or_kill(deadline)
+        for child in children:
+            if child.name == "broker":
+                child.terminate()
+                child.wait_or_kill(time.monotonic() + 5)
         log("stopped")
     return 0
 
