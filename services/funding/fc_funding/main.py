@@ -4,14 +4,14 @@ from fc_shared.events import TOPIC_INSPECTION, TOPIC_REGISTRY
 
 from .adapters.tables import metadata, spine
 from .entrypoints.api import router
-from .service_layer.projection import on_project_created
+from .entrypoints.handlers import HANDLERS
 from .settings import FundingSettings
 
 
 def build_spec(settings: FundingSettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="funding", settings=settings or FundingSettings(), metadata=metadata, spine=spine, routers=[router],
-        consumes=[TOPIC_REGISTRY, TOPIC_INSPECTION], handlers={"fc.project.created": on_project_created},
+        consumes=[TOPIC_REGISTRY, TOPIC_INSPECTION], handlers=HANDLERS,
         description="Awards in lieu of subsidies (以奖代补): rules F1–F7, ledger, year close, budget.",
     )
 

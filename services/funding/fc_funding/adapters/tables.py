@@ -1,20 +1,139 @@
 """Funding tables in funding's own database."""
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from fc_shared.db import new_metadata, spine_tables
+from fc_shared.db import BigIntPK, new_metadata, spine_tables
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
 
-# Funding's projection of registry projects: enough to decide awards without calling registry.
+# Funding's projection of registry projects (the snapshot every fc.project.* event carries).
 projects = Table(
     "projects", metadata,
     Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
     Column("street_code", String(40), nullable=False, index=True),
     Column("type", String(30), nullable=False),
     Column("target_level", String(20), nullable=False),
     Column("state", String(30), nullable=False),
-    Column("task_year", Integer, nullable=True),
+    Column("accepted_level", String(20), nullable=True),
+    Column("approved_on", Date, nullable=True),
+    Column("creation_deadline", Date, nullable=True),
+    Column("task_year", Integer, nullable=True, index=True),
     Column("community_ids", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Events about projects funding has not seen yet (topics are not ordered with each other);
+# replayed when the project's snapshot arrives.
+parked_events = Table(
+    "parked_events", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("type", String(120), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+)
+
+# 核定: one approval per project and acceptance level, whatever the number of deliveries.
+approvals = Table(
+    "approvals", metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("street_code", String(40), nullable=False, index=True),
+    Column("acceptance_id", String(64), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("award_fen", BigInteger, nullable=False),
+    Column("eligible_expenditure_fen", BigInteger, nullable=False),
+    Column("entitlement_fen", BigInteger, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("source_event_id", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "level", name="uq_approvals_project_level"),
+)
+
+# F3 across projects: which community was accepted, through which project, at which level.
+community_awards = Table(
+    "community_awards", metadata,
+    Column("community_id", String(36), primary_key=True),
+    Column("project_id", String(36), primary_key=True),
+    Column("level", String(20), primary_key=True),
+)
+
+# The append-only ledger. ``basis`` names what caused the entry (acceptance:<level>, interim,
+# reversal:<id>); (project, basis, kind) is unique, so no cause can pay twice.
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("street_code", String(40), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("basis", String(80), nullable=False),
+    Column("year", Integer, nullable=False, index=True),
+    Column("source_event_id", String(64), nullable=True),
+    Column("reverses_entry_id", BigInteger, nullable=True, unique=True),
+    Column("reason", Text, nullable=True),
+    Column("created_by", String(200), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "basis", "kind", name="uq_ledger_entries_project_basis_kind"),
+)
+
+year_closes = Table(
+    "year_closes", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("closed_at", DateTime(timezone=True), nullable=False),
+    Column("closed_by", String(200), nullable=False),
+)
+
+budgets = Table(
+    "budgets", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("budget_fen", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+expenditures = Table(
+    "expenditures", metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("street_code", String(40), nullable=False, index=True),
+    Column("category", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("eligible", Boolean, nullable=False),
+    Column("reported_on", Date, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("reported_by", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+capital_plans = Table(
+    "capital_plans", metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("street_code", String(40), nullable=False, index=True),
+    Column("district_fund_fen", BigInteger, nullable=False),
+    Column("higher_level_subsidy_fen", BigInteger, nullable=False),
+    Column("department_funds_fen", BigInteger, nullable=False),
+    Column("state_owned_capital_fen", BigInteger, nullable=False),
+    Column("private_capital_fen", BigInteger, nullable=False),
+    Column("operating_income_fen", BigInteger, nullable=False),
+    Column("operating_cost_fen", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("updated_by", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,20 +1,42 @@
-"""Funding's projection of registry projects, kept from registry events."""
+"""Funding's projection of registry projects, kept from the snapshot every fc.project.* event carries."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select
 
+from fc_shared.contracts import ProjectSnapshot
+from fc_shared.db import upsert
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import projects
+from ..adapters.tables import parked_events, projects
+from . import ledger
 
 
-async def on_project_created(uow: UnitOfWork, event: Event) -> None:
-    d = event.data
-    exists = (await uow.session.execute(select(projects.c.id).where(projects.c.id == d["project_id"]))).first()
-    values = {"street_code": d["street_code"], "type": d["type"], "target_level": d["target_level"],
-              "state": d.get("state", "draft"), "community_ids": d["community_ids"], "updated_at": utcnow()}
-    if exists:
-        await uow.session.execute(update(projects).where(projects.c.id == d["project_id"]).values(**values))
-    else:
-        await uow.session.execute(insert(projects).values(id=d["project_id"], **values))
+async def record_snapshot(uow: UnitOfWork, data: dict) -> ProjectSnapshot:
+    snap = ProjectSnapshot.from_event_data(data)
+    await upsert(uow.session, projects, {"id": snap.project_id}, {
+        "name": snap.name, "street_code": snap.street_code, "type": snap.type, "target_level": snap.target_level,
+        "state": snap.state, "accepted_level": snap.accepted_level, "community_ids": snap.community_ids,
+        "approved_on": snap.approved_on, "creation_deadline": snap.creation_deadline, "task_year": snap.task_year,
+        "updated_at": utcnow()})
+    return snap
+
+
+async def park(uow: UnitOfWork, project_id: str, event: Event) -> None:
+    """Keep an event about a project funding has not seen yet; it runs when the project arrives."""
+    exists = (await uow.session.execute(select(parked_events.c.event_id)
+                                        .where(parked_events.c.event_id == event.id))).first()
+    if not exists:
+        await uow.session.execute(insert(parked_events).values(
+            event_id=event.id, project_id=project_id, type=event.type, payload=event.to_json(), parked_at=utcnow()))
+
+
+async def replay_parked(uow: UnitOfWork, project_id: str) -> None:
+    rows = (await uow.session.execute(select(parked_events).where(parked_events.c.project_id == project_id)
+                                      .order_by(parked_events.c.parked_at, parked_events.c.event_id))).all()
+    for row in rows:
+        event = Event.from_json(row.payload)
+        project = await ledger.lock_project(uow, project_id)
+        if event.type == "fc.acceptance.passed":
+            await ledger.settle_acceptance(uow, project, event.data, event.id)
+        await uow.session.execute(delete(parked_events).where(parked_events.c.event_id == row.event_id))

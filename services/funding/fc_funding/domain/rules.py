@@ -1,0 +1,158 @@
+"""Award rules of the district special fund (以奖代补, §5.3 / 五(三)): F1–F7, in integer fen.
+
+Pure functions, no I/O. ``A`` is an award, ``E`` an eligible final expenditure (最终支出额).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+WAN_YUAN_FEN = 1_000_000  # 1 万元 in fen
+LEVELS = ("city", "province")
+LEVEL_RANK = {"city": 1, "province": 2}
+INTERIM_SHARE_PERCENT = 70
+INTERIM_CAP_FEN = 700 * WAN_YUAN_FEN
+
+
+def city_award_fen() -> int:
+    """F1 (§5.3): passing city-level acceptance (市级验收) earns 1000 万元."""
+    return 1000 * WAN_YUAN_FEN
+
+
+def province_award_fen() -> int:
+    """F2 (§5.3): passing provincial acceptance (省级验收) earns 1200 万元."""
+    return 1200 * WAN_YUAN_FEN
+
+
+def award_of_level(level: str) -> int:
+    """F1/F2 (§5.3): the award (补助额) for one acceptance level."""
+    if level == "city":
+        return city_award_fen()
+    if level == "province":
+        return province_award_fen()
+    raise ValueError(f"unknown acceptance level {level!r}")
+
+
+def highest_level(levels: Iterable[str | None]) -> str | None:
+    """F3 (§5.3): the highest level reached among ``levels`` (province above city)."""
+    reached = [lv for lv in levels if lv]
+    return max(reached, key=lambda lv: LEVEL_RANK[lv]) if reached else None
+
+
+def capped_award_fen(level_reached: str, covered_level: str | None = None) -> int:
+    """F3 (§5.3): one community's subsidy is capped at the award of the highest level it reached (同一社区以最高级别为上限).
+
+    ``covered_level`` is the highest level at which a community of this project was already
+    accepted through another project: that award was paid there, so only the top-up is left.
+    """
+    award = award_of_level(level_reached)
+    if covered_level is None:
+        return award
+    return max(0, award - award_of_level(covered_level))
+
+
+def interim_fen(target_level: str, covered_level: str | None = None) -> int:
+    """F4 (§5.3): task not completed in its year → 70% of the target level's award, at most 700 万元 (核定至70%)."""
+    award = capped_award_fen(target_level, covered_level)
+    return min(award * INTERIM_SHARE_PERCENT // 100, INTERIM_CAP_FEN)
+
+
+def street_borne_fen(award: int, expenditure: int) -> int:
+    """F5 (§5.3): expenditure above the approved award is borne by the street (超出部分由街道全额承担)."""
+    return max(0, expenditure - award)
+
+
+def subsidy_for_expenditure_fen(award: int, expenditure: int) -> int:
+    """F6 (§5.3): expenditure not above the approved award is subsidised at cost (按实际补助)."""
+    return min(award, expenditure)
+
+
+def reward_fen(award: int, expenditure: int) -> int:
+    """F7 (§5.3): final expenditure below the award earns 50% of the difference (奖励差额的50%), rounded down to the fen."""
+    return max(0, award - expenditure) // 2
+
+
+def entitlement_fen(award: int, expenditure: int) -> int:
+    """F5–F7 (§5.3): entitlement = min(A, E) + floor(max(0, A − E) / 2)."""
+    return subsidy_for_expenditure_fen(award, expenditure) + reward_fen(award, expenditure)
+
+
+def amount_due_fen(entitlement: int, net_paid: int) -> int:
+    """F4/F3 (§5.3): pay the entitlement less everything already paid (拨付剩余); negative is a recovery (追回)."""
+    return entitlement - net_paid
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One ledger movement a decision asks for: ``interim``, ``disbursement``, ``reward`` or ``recovery``."""
+
+    kind: str
+    amount_fen: int
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AcceptanceSettlement:
+    """What one passed acceptance decides (核定 and 拨付/追回)."""
+
+    level_reached: str
+    award_fen: int
+    entitlement_fen: int
+    street_borne_fen: int
+    rules: tuple[str, ...]
+    payments: tuple[Payment, ...]
+
+
+def _rule_of_level(level: str) -> str:
+    return "F1" if level == "city" else "F2"
+
+
+def settle_acceptance(*, level: str, earlier_levels: Iterable[str] = (), covered_level: str | None = None,
+                      eligible_expenditure_fen: int, net_paid_fen: int = 0, reward_paid_fen: int = 0,
+                      interim_paid: bool = False) -> AcceptanceSettlement:
+    """F1–F7 (§5.3): approve the entitlement of a passed acceptance and pay or recover the difference.
+
+    ``net_paid_fen`` is everything paid so far less recoveries due; ``reward_paid_fen`` the
+    F7 rewards among it. The F7 part of a positive difference is paid as its own ``reward``
+    entry, the rest as a ``disbursement``; a negative difference is one ``recovery``.
+    """
+    if eligible_expenditure_fen < 0:
+        raise ValueError("expenditure cannot be negative")
+    earlier = list(earlier_levels)
+    reached = highest_level([level, *earlier])
+    assert reached is not None
+    award = capped_award_fen(reached, covered_level)
+    entitled = entitlement_fen(award, eligible_expenditure_fen)
+    rules = [_rule_of_level(reached)]
+    if earlier or covered_level is not None:
+        rules.append("F3")
+    if interim_paid:
+        rules.append("F4")
+    if eligible_expenditure_fen > award:
+        rules.append("F5")
+    else:
+        rules.append("F6")
+    if eligible_expenditure_fen < award:
+        rules.append("F7")
+    due = amount_due_fen(entitled, net_paid_fen)
+    payments: list[Payment] = []
+    if due > 0:
+        reward_now = min(due, max(0, reward_fen(award, eligible_expenditure_fen) - reward_paid_fen))
+        if due - reward_now:
+            payments.append(Payment("disbursement", due - reward_now, tuple(r for r in rules if r != "F7")))
+        if reward_now:
+            payments.append(Payment("reward", reward_now, (rules[0], "F7")))
+    elif due < 0:
+        payments.append(Payment("recovery", -due, tuple(rules)))
+    return AcceptanceSettlement(level_reached=reached, award_fen=award, entitlement_fen=entitled,
+                                street_borne_fen=street_borne_fen(award, eligible_expenditure_fen),
+                                rules=tuple(rules), payments=tuple(payments))
+
+
+def interim_payment(target_level: str, covered_level: str | None = None) -> Payment | None:
+    """F4 (§5.3): the year-end interim for an unfinished creation task, or None when nothing is due."""
+    amount = interim_fen(target_level, covered_level)
+    if amount <= 0:
+        return None
+    rules = (_rule_of_level(target_level), "F3", "F4") if covered_level else (_rule_of_level(target_level), "F4")
+    return Payment("interim", amount, rules)

@@ -1,0 +1,196 @@
+"""Ledger use cases: acceptance settlement (核定 + 拨付/追回), year-end interims (F4), reversals, budget alerts.
+
+Every money movement is one append-only row in ``ledger_entries``; the unique
+(project, basis, kind) key makes each cause pay at most once, also under concurrent
+duplicates. Callers lock the project row first so one project's money is decided serially.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+
+from fc_shared.contracts import eligible_expenditure_fen
+from fc_shared.errors import Problem
+from fc_shared.uow import UnitOfWork, utcnow
+
+from ..adapters.tables import approvals, budgets, community_awards, ledger_entries, projects, year_closes
+from ..domain import plans, rules
+
+PAID_KINDS = ("interim", "disbursement", "reward")
+MONEY_KINDS = (*PAID_KINDS, "recovery")
+
+
+async def lock_project(uow: UnitOfWork, project_id: str) -> Row | None:
+    stmt = select(projects).where(projects.c.id == project_id).with_for_update()
+    return (await uow.session.execute(stmt)).first()
+
+
+async def totals_by_kind(session, *where) -> dict[str, int]:
+    stmt = (select(ledger_entries.c.kind, func.coalesce(func.sum(ledger_entries.c.amount_fen), 0))
+            .where(*where).group_by(ledger_entries.c.kind))
+    return {kind: int(total) for kind, total in (await session.execute(stmt)).all()}
+
+
+def paid_and_recovery(by_kind: dict[str, int]) -> tuple[int, int]:
+    return sum(by_kind.get(k, 0) for k in PAID_KINDS), by_kind.get("recovery", 0)
+
+
+async def covered_level(session, project: Row) -> str | None:
+    """The highest level at which another project already brought an award to one of this project's communities."""
+    ids = list(project.community_ids or [])
+    if not ids:
+        return None
+    stmt = select(community_awards.c.level).where(community_awards.c.community_id.in_(ids),
+                                                  community_awards.c.project_id != project.id)
+    return rules.highest_level(r.level for r in (await session.execute(stmt)).all())
+
+
+async def _committed_in_year(session, year: int) -> int:
+    stmt = select(func.coalesce(func.sum(ledger_entries.c.amount_fen), 0)).where(
+        ledger_entries.c.year == year, ledger_entries.c.kind.in_(PAID_KINDS))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int, rules_: tuple[str, ...] | list[str],
+                    basis: str, year: int, source_event_id: str | None = None, created_by: str | None = None,
+                    reverses_entry_id: int | None = None, reason: str | None = None,
+                    extra: dict[str, Any] | None = None) -> int:
+    """Append one entry; payments and recoveries are announced, and payments are checked against the budget."""
+    session = uow.session
+    committed_before = await _committed_in_year(session, year) if kind in PAID_KINDS else 0
+    result = await session.execute(insert(ledger_entries).values(
+        project_id=project.id, street_code=project.street_code, kind=kind, amount_fen=amount_fen,
+        rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
+        reverses_entry_id=reverses_entry_id, reason=reason, at=utcnow()))
+    entry_id = int(result.inserted_primary_key[0])
+    if reverses_entry_id is not None:
+        return entry_id
+    common = {"project_id": project.id, "street_code": project.street_code, "entry_id": entry_id,
+              "amount_fen": amount_fen, "rules": list(rules_), "year": year, **(extra or {})}
+    if kind in PAID_KINDS:
+        uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
+        budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
+        if plans.budget_exceeded(budget, committed_before, amount_fen):
+            uow.emit("fc.budget.exceeded", project.id, {
+                "year": year, "budget_fen": int(budget), "committed_fen": committed_before + amount_fen,
+                "project_id": project.id, "street_code": project.street_code, "entry_id": entry_id})
+    elif kind == "recovery":
+        uow.emit("fc.subsidy.recovery_due", project.id, common)
+    return entry_id
+
+
+def _passed_data(data: dict[str, Any]) -> tuple[str, str, date, int, dict[str, int]]:
+    level = data.get("level")
+    if level not in rules.LEVELS:
+        raise ValueError(f"fc.acceptance.passed with unknown level {level!r}")
+    raw = data.get("final_expenditure_fen") or {}
+    if not isinstance(raw, dict) or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in raw.values()):
+        raise ValueError("final_expenditure_fen must map categories to non-negative integer fen")
+    return (str(data["acceptance_id"]), level, date.fromisoformat(data["decided_on"]),
+            eligible_expenditure_fen(raw), raw)
+
+
+async def settle_acceptance(uow: UnitOfWork, project: Row, data: dict[str, Any], source_event_id: str) -> bool:
+    """§5.3: record the approval (核定) of a passed acceptance and pay or recover the difference, once per level."""
+    acceptance_id, level, decided_on, eligible, _ = _passed_data(data)
+    session = uow.session
+    earlier = (await session.execute(select(approvals.c.level, approvals.c.acceptance_id)
+                                      .where(approvals.c.project_id == project.id))).all()
+    if any(r.level == level for r in earlier):
+        return False  # the same acceptance again (other delivery, other event id): paid already
+    by_kind = await totals_by_kind(session, ledger_entries.c.project_id == project.id)
+    paid, recovery_due = paid_and_recovery(by_kind)
+    covered = await covered_level(session, project)
+    decision = rules.settle_acceptance(
+        level=level, earlier_levels=[r.level for r in earlier], covered_level=covered,
+        eligible_expenditure_fen=eligible, net_paid_fen=paid - recovery_due,
+        reward_paid_fen=by_kind.get("reward", 0), interim_paid=by_kind.get("interim", 0) > 0)
+    now = utcnow()
+    await session.execute(insert(approvals).values(
+        project_id=project.id, street_code=project.street_code, acceptance_id=acceptance_id, level=level,
+        decided_on=decided_on, award_fen=decision.award_fen, eligible_expenditure_fen=eligible,
+        entitlement_fen=decision.entitlement_fen, rules=list(decision.rules), source_event_id=source_event_id,
+        at=now))
+    for community_id in project.community_ids or []:
+        await session.execute(insert(community_awards).values(community_id=community_id, project_id=project.id,
+                                                              level=level))
+    basis = f"acceptance:{level}"
+    await add_entry(uow, project, kind="approval", amount_fen=decision.entitlement_fen, rules_=decision.rules,
+                    basis=basis, year=decided_on.year, source_event_id=source_event_id)
+    uow.emit("fc.subsidy.approved", project.id, {
+        "project_id": project.id, "street_code": project.street_code, "acceptance_id": acceptance_id,
+        "level": level, "award_fen": decision.award_fen, "entitlement_fen": decision.entitlement_fen,
+        "rules": list(decision.rules), "decided_on": decided_on, "eligible_expenditure_fen": eligible,
+        "street_borne_fen": decision.street_borne_fen})
+    for payment in decision.payments:
+        await add_entry(uow, project, kind=payment.kind, amount_fen=payment.amount_fen, rules_=payment.rules,
+                        basis=basis, year=decided_on.year, source_event_id=source_event_id,
+                        extra={"acceptance_id": acceptance_id, "level": level})
+    return True
+
+
+def interim_eligible(project: Row, year: int) -> bool:
+    """F4: approved, its task year is ``year``, and not accepted at any level."""
+    return (project.task_year == year and project.approved_on is not None and project.accepted_level is None
+            and project.state not in ("withdrawn", "rejected", "accepted", "named"))
+
+
+async def pay_interim(uow: UnitOfWork, project: Row, year: int, *, source_event_id: str | None = None,
+                      created_by: str | None = None) -> int | None:
+    """F4: pay the year-end interim once per project; None when nothing is (or is no longer) due."""
+    session = uow.session
+    if not interim_eligible(project, year):
+        return None
+    if (await session.execute(select(approvals.c.id).where(approvals.c.project_id == project.id))).first():
+        return None
+    if (await session.execute(select(ledger_entries.c.id).where(
+            ledger_entries.c.project_id == project.id, ledger_entries.c.basis == "interim"))).first():
+        return None
+    payment = rules.interim_payment(project.target_level, await covered_level(session, project))
+    if payment is None:
+        return None
+    return await add_entry(uow, project, kind="interim", amount_fen=payment.amount_fen, rules_=payment.rules,
+                           basis="interim", year=year, source_event_id=source_event_id, created_by=created_by)
+
+
+async def close_year(uow: UnitOfWork, year: int, closed_by: str) -> list[int]:
+    """F4: at year end pay the interim of every approved project whose task year ended unaccepted."""
+    session = uow.session
+    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    await session.execute(insert_(year_closes).values(year=year, closed_at=utcnow(), closed_by=closed_by)
+                          .on_conflict_do_nothing(index_elements=["year"]))
+    ids = (await uow.session.execute(select(projects.c.id).where(projects.c.task_year == year)
+                                     .order_by(projects.c.id))).scalars().all()
+    paid = []
+    for project_id in ids:
+        project = await lock_project(uow, project_id)
+        entry_id = await pay_interim(uow, project, year, created_by=closed_by)
+        if entry_id is not None:
+            paid.append(entry_id)
+    return paid
+
+
+async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) -> int:
+    """Corrections never update: a reversing entry of the opposite amount, with its reason."""
+    session = uow.session
+    entry = (await session.execute(select(ledger_entries).where(ledger_entries.c.id == entry_id))).first()
+    if entry is None:
+        raise Problem(404, "Not Found", "no such ledger entry")
+    project = await lock_project(uow, entry.project_id)
+    if entry.kind not in MONEY_KINDS:
+        raise Problem(409, "Not reversible", "only interim, disbursement, reward and recovery entries are reversed",
+                      type_="not-reversible")
+    if entry.reverses_entry_id is not None:
+        raise Problem(409, "Not reversible", "a reversing entry cannot itself be reversed", type_="not-reversible")
+    done = (await session.execute(select(ledger_entries.c.id)
+                                  .where(ledger_entries.c.reverses_entry_id == entry_id))).first()
+    if done:
+        raise Problem(409, "Already reversed", f"entry {entry_id} was reversed by entry {done.id}",
+                      type_="already-reversed")
+    return await add_entry(uow, project, kind=entry.kind, amount_fen=-entry.amount_fen, rules_=entry.rules,
+                           basis=f"reversal:{entry_id}", year=entry.year, created_by=by,
+                           reverses_entry_id=entry_id, reason=reason)
