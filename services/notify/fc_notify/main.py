@@ -4,20 +4,24 @@ from fc_shared.events import EVENT_TYPES, TOPICS
 
 from .adapters.tables import metadata, spine
 from .entrypoints.api import router
-from .service_layer.webhooks import dispatcher, on_event
+from .entrypoints.handlers import make_handler
+from .entrypoints.jobs import dispatch_webhooks, email_sender
 from .settings import NotifySettings
 
 
-def build_spec(settings: NotifySettings | None = None) -> ServiceSpec:
+def build_spec(settings: NotifySettings | None = None, *, consume: bool = True) -> ServiceSpec:
+    settings = settings or NotifySettings()
+    on_event = make_handler(settings)
     return ServiceSpec(
-        name="notify", settings=settings or NotifySettings(), metadata=metadata, spine=spine, routers=[router],
-        consumes=list(TOPICS), handlers={t: on_event for t in EVENT_TYPES}, jobs=[dispatcher],
-        description="Signed webhooks to province/city systems, alerts, email.",
+        name="notify", settings=settings, metadata=metadata, spine=spine, routers=[router],
+        consumes=list(TOPICS) if consume else [], handlers={t: on_event for t in EVENT_TYPES},
+        jobs=[dispatch_webhooks, email_sender],
+        description="Signed webhooks to province/city systems, alert inbox, e-mail.",
     )
 
 
-def build_app(settings: NotifySettings | None = None):
-    return create_app(build_spec(settings))
+def build_app(settings: NotifySettings | None = None, *, consume: bool = True):
+    return create_app(build_spec(settings, consume=consume))
 
 
 app = build_app()

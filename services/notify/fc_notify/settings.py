@@ -1,3 +1,4 @@
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from fc_shared.settings import ServiceSettings
@@ -8,7 +9,31 @@ class NotifySettings(ServiceSettings):
 
     name: str = "notify"
     port: int = 8004
-    # Seconds before each retry; Standard Webhooks' schedule. Tests shorten it.
-    retry_schedule_s: list[float] = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+
+    # Webhooks. Seconds to wait before attempt 1, 2, …; Standard Webhooks' schedule. Tests shorten it.
+    retry_schedule_s: list[float] = Field(default_factory=lambda: [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+                                          min_length=1)
+    retry_jitter_ratio: float = Field(0.1, ge=0, le=0.5)
+    max_retry_after_s: float = 86400.0
     delivery_timeout_s: float = 15.0
+    response_excerpt_bytes: int = 4096
+    disable_after_s: float = 5 * 86400.0  # an endpoint failing continuously this long is disabled
+    rotation_overlap_s: float = 86400.0  # both secrets sign for this long after a rotation
     dispatch_interval_s: float = 0.2
+    max_in_flight: int = Field(64, ge=1)  # across all endpoints
+    per_endpoint_concurrency: int = Field(2, ge=1)
+
+    # E-mail (off unless smtp_host is set).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "noreply@future-community.example"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 10.0
+    email_retry_schedule_s: list[float] = Field(default_factory=lambda: [0, 30, 120, 600, 3600, 21600], min_length=1)
+    email_interval_s: float = 1.0
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
