@@ -2,14 +2,19 @@
 from fc_shared.app import ServiceSpec, create_app
 
 from .adapters.tables import metadata, spine
-from .entrypoints.api import router
+from .entrypoints import api_archive, api_projects, api_public, api_work
+from .entrypoints.handlers import CONSUMES, HANDLERS
+from .entrypoints.jobs import deadline_watcher
 from .settings import RegistrySettings
 
 
 def build_spec(settings: RegistrySettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="registry", settings=settings or RegistrySettings(), metadata=metadata, spine=spine,
-        routers=[router], description="Streets, communities (一社一档), creation projects, time nodes, board.",
+        routers=[api_archive.router, api_projects.router, api_work.router, api_public.router],
+        consumes=CONSUMES, handlers=HANDLERS, jobs=[deadline_watcher],
+        description="Streets, communities (一社一档), creation projects and lifecycle, time nodes, work summaries, "
+                    "deadline watcher, targets, board (挂图作战), public read API, premises lease requests.",
     )
 
 

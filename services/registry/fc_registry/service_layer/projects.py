@@ -1,47 +1,35 @@
-"""Registry use cases. Each takes a unit of work and commits nothing itself unless it says so."""
+"""Creation projects: creation, edits, the lifecycle (§4.2–§4.7), history and time nodes."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 
 from fc_shared.auth import Principal
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import communities, project_communities, projects, streets
-from ..domain.projects import scope_warnings
+from ..adapters.tables import communities, milestones, project_communities, project_history, projects
+from ..domain import lifecycle
+from ..domain.deadlines import plan_upload_due
+from ..domain.projects import (
+    creation_deadline,
+    default_period_months,
+    default_task_year,
+    missing_survey_fields,
+    period_override_problem,
+    scope_warnings,
+)
+from .archive import plans_present
+from .common import add_deadline, check_street_access, load_project, save_project, snapshot
+from .config import RegistryConfig
+
+EDITABLE_STATES = ("draft", "applied", "selected", "submitted")
 
 
-def check_street_access(principal: Principal, street_code: str) -> None:
-    if not principal.can_see_street(street_code):
-        raise Problem(403, "Forbidden", "a street may only act on its own data", type_="forbidden-street")
-
-
-async def create_street(uow: UnitOfWork, code: str, name: str, kind: str) -> dict[str, Any]:
-    if (await uow.session.execute(select(streets.c.code).where(streets.c.code == code))).first():
-        raise Problem(409, "Duplicate street", f"street {code} already exists", type_="duplicate")
-    row = {"code": code, "name": name, "kind": kind, "created_at": utcnow()}
-    await uow.session.execute(insert(streets).values(**row))
-    uow.emit("fc.street.created", code, {"street_code": code, "name": name, "kind": kind})
-    return row
-
-
-async def create_community(uow: UnitOfWork, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    check_street_access(principal, data["street_code"])
-    if not (await uow.session.execute(select(streets.c.code).where(streets.c.code == data["street_code"]))).first():
-        raise Problem(422, "Unknown street", f"street {data['street_code']} does not exist", type_="unknown-street")
-    location = data.pop("location", None) or {}
-    row = {"id": str(uuid.uuid4()), **data, "lat": location.get("lat"), "lon": location.get("lon"), "created_at": utcnow()}
-    await uow.session.execute(insert(communities).values(**row))
-    uow.emit("fc.community.created", row["id"], {"community_id": row["id"], "street_code": row["street_code"],
-                                                 "name": row["name"]})
-    return row
-
-
-async def create_project(uow: UnitOfWork, principal: Principal, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    ids = list(dict.fromkeys(data["community_ids"]))
+async def _communities_of_one_street(uow: UnitOfWork, ids: list[str]) -> str:
     found = (await uow.session.execute(
         select(communities.c.id, communities.c.street_code).where(communities.c.id.in_(ids)))).all()
     if len(found) != len(ids):
@@ -49,17 +37,158 @@ async def create_project(uow: UnitOfWork, principal: Principal, data: dict[str, 
         raise Problem(422, "Unknown community", f"unknown community ids: {', '.join(missing)}", type_="unknown-community")
     street_codes = {r.street_code for r in found}
     if len(street_codes) != 1:
-        raise Problem(422, "Communities of several streets", "a project's communities must belong to one street",
-                      type_="mixed-streets")
-    street_code = street_codes.pop()
+        raise Problem(422, "Communities of several streets",
+                      "a project covers one community or adjacent communities of one street (§4.4)", type_="mixed-streets")
+    return street_codes.pop()
+
+
+def _period(data: dict[str, Any], project_type: str) -> tuple[int, str | None]:
+    months, reason = data.get("creation_period_months"), data.get("creation_period_reason")
+    problem = period_override_problem(project_type, months, reason)
+    if problem:
+        raise Problem(422, "Reason required", problem, type_="period-reason-required")
+    if months is None or months == default_period_months(project_type):
+        return default_period_months(project_type), None
+    return months, reason.strip()
+
+
+async def _history(uow: UnitOfWork, project_id: str, action: str, from_state: str | None, to_state: str,
+                   by: str, note: str | None = None, on: date | None = None) -> None:
+    await uow.session.execute(insert(project_history).values(
+        project_id=project_id, action=action, from_state=from_state, to_state=to_state, note=note, by=by, on=on,
+        at=utcnow()))
+
+
+async def create_project(uow: UnitOfWork, principal: Principal, data: dict[str, Any],
+                         cfg: RegistryConfig, today: date) -> tuple[dict[str, Any], list[str]]:
+    created_on = data.get("created_on") or today
+    if created_on > today:
+        raise Problem(422, "Bad date", f"created_on {created_on} is in the future", type_="bad-date")
+    ids = list(dict.fromkeys(data["community_ids"]))
+    street_code = await _communities_of_one_street(uow, ids)
     check_street_access(principal, street_code)
+    months, reason = _period(data, data["type"])
     row = {"id": str(uuid.uuid4()), "street_code": street_code, "name": data["name"], "type": data["type"],
            "target_level": data["target_level"], "area_ha": data["area_ha"],
-           "life_circle_minutes": data["life_circle_minutes"], "state": "draft", "community_ids": ids,
-           "created_at": utcnow(), "version": 1}
+           "life_circle_minutes": data["life_circle_minutes"], "period_months": months, "period_reason": reason,
+           "state": "draft", "accepted_level": None, "applied_on": None, "approved_on": None,
+           "creation_deadline": None, "task_year": None, "accepted_on": None, "named_on": None,
+           "community_ids": ids, "created_on": created_on, "created_at": utcnow(), "updated_at": None,
+           "version": 1}
     await uow.session.execute(insert(projects).values(**row))
     await uow.session.execute(insert(project_communities), [{"project_id": row["id"], "community_id": c} for c in ids])
-    uow.emit("fc.project.created", row["id"], {
-        "project_id": row["id"], "name": row["name"], "street_code": street_code, "type": row["type"],
-        "target_level": row["target_level"], "community_ids": ids, "state": "draft"})
-    return row, scope_warnings(row["area_ha"])
+    await _history(uow, row["id"], "create", None, "draft", principal.key, on=created_on)
+    uow.emit("fc.project.created", row["id"], snapshot(row))
+    return row, scope_warnings(row["area_ha"], cfg.scope_min_ha, cfg.scope_max_ha)
+
+
+async def update_project(uow: UnitOfWork, principal: Principal, project_id: str, data: dict[str, Any],
+                         cfg: RegistryConfig) -> tuple[dict[str, Any], list[str]]:
+    project = await load_project(uow, project_id, principal)
+    if data.get("expected_version") not in (None, project["version"]):
+        raise Problem(409, "Concurrent change", "the project changed meanwhile", type_="concurrent-update")
+    data.pop("expected_version", None)
+    if project["state"] not in EDITABLE_STATES:
+        raise Problem(409, "Not editable", f"a project in state {project['state']} can no longer be edited",
+                      type_="not-editable")
+    changes = {k: v for k, v in data.items() if k in ("name", "type", "target_level", "area_ha", "life_circle_minutes")}
+    if "community_ids" in data:
+        ids = list(dict.fromkeys(data["community_ids"]))
+        if await _communities_of_one_street(uow, ids) != project["street_code"]:
+            raise Problem(422, "Communities of another street", "a project stays within its street",
+                          type_="mixed-streets")
+        changes["community_ids"] = ids
+        await uow.session.execute(delete(project_communities).where(project_communities.c.project_id == project_id))
+        await uow.session.execute(insert(project_communities), [{"project_id": project_id, "community_id": c} for c in ids])
+    project_type = changes.get("type", project["type"])
+    if "creation_period_months" in data or "type" in changes:
+        months, reason = _period({"creation_period_months": data.get("creation_period_months", project["period_months"]),
+                                  "creation_period_reason": data.get("creation_period_reason", project["period_reason"])},
+                                 project_type)
+        changes.update(period_months=months, period_reason=reason)
+    project = await save_project(uow, project, changes)
+    uow.emit("fc.project.updated", project_id, snapshot(project))
+    return project, scope_warnings(project["area_ha"], cfg.scope_min_ha, cfg.scope_max_ha)
+
+
+async def transition(uow: UnitOfWork, principal: Principal, project_id: str, *, action: str, on: date | None,
+                     note: str | None, task_year: int | None, expected_version: int | None, today: date,
+                     cfg: RegistryConfig) -> dict[str, Any]:
+    """§4.2–§4.7: one lifecycle step, recorded in the history and announced with the project snapshot."""
+    project = await load_project(uow, project_id, principal)
+    if expected_version is not None and expected_version != project["version"]:
+        raise Problem(409, "Concurrent change", "the project changed meanwhile", type_="concurrent-update")
+    try:
+        spec = lifecycle.check_transition(action, project["state"], principal.role, note, on)
+    except lifecycle.TransitionRefused as why:
+        extra = {"allowed_actions": why.allowed} if why.allowed is not None else {}
+        raise Problem(why.status, "Transition refused", why.detail, type_=why.reason, state=project["state"],
+                      **extra) from None
+    check_street_access(principal, project["street_code"])
+    on = on or today
+    problem = lifecycle.transition_date_problem(action, on, project["created_on"], today)
+    if problem:
+        raise Problem(422, "Bad date", problem, type_="bad-date")
+    changes: dict[str, Any] = {"state": spec.target}
+    if action == "apply":
+        await _check_survey(uow, project["community_ids"])
+        changes["applied_on"] = on
+    elif action == "approve":
+        deadline = creation_deadline(on, project["period_months"])
+        if task_year is not None and not (on.year <= task_year <= deadline.year + 1):
+            raise Problem(422, "Bad task year", f"task_year must lie between {on.year} and {deadline.year + 1}",
+                          type_="bad-task-year")
+        changes.update(approved_on=on, creation_deadline=deadline, task_year=task_year or default_task_year(deadline))
+    elif action == "name":
+        changes["named_on"] = on
+    from_state = project["state"]
+    project = await save_project(uow, project, changes)
+    await _history(uow, project_id, action, from_state, spec.target, principal.key, note, on)
+    if action == "approve":
+        await add_deadline(uow, f"creation:{project_id}", "creation", project["creation_deadline"], cfg.thresholds,
+                           project_id=project_id, street_code=project["street_code"])
+        await add_deadline(uow, f"plan_upload:{project_id}", "plan_upload", plan_upload_due(on, cfg.plan_upload_days),
+                           cfg.thresholds, project_id=project_id, street_code=project["street_code"],
+                           resolved=await plans_present(uow.session, project["community_ids"]))
+    uow.emit(spec.event, project_id, {**snapshot(project), "from_state": from_state, "to_state": spec.target,
+                                      "note": note, "by": principal.key, "on": on})
+    return project
+
+
+async def _check_survey(uow: UnitOfWork, community_ids: list[str]) -> None:
+    rows = (await uow.session.execute(select(communities).where(communities.c.id.in_(community_ids)))).all()
+    gaps = {r.id: missing_survey_fields(dict(r._mapping)) for r in rows}
+    gaps = {k: v for k, v in gaps.items() if v}
+    if gaps:
+        raise Problem(409, "Survey incomplete", "§4.2: fill in the survey of every community before applying",
+                      type_="survey-incomplete", missing=gaps)
+
+
+async def history(session, project_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(project_history).where(project_history.c.project_id == project_id)
+                                  .order_by(project_history.c.id))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def save_milestone(uow: UnitOfWork, principal: Principal, project_id: str, data: dict[str, Any],
+                         milestone_id: str | None = None) -> dict[str, Any]:
+    """Time nodes (时间节点): planned and actual dates per project, announced to inspection and the board."""
+    project = await load_project(uow, project_id, principal)
+    check_street_access(principal, project["street_code"])
+    now = utcnow()
+    if milestone_id is None:
+        row = {"id": str(uuid.uuid4()), "project_id": project_id, "title": data["title"],
+               "planned_on": data["planned_on"], "actual_on": data.get("actual_on"), "created_at": now, "updated_at": now}
+        await uow.session.execute(insert(milestones).values(**row))
+    else:
+        current = (await uow.session.execute(select(milestones).where(
+            milestones.c.id == milestone_id, milestones.c.project_id == project_id))).first()
+        if current is None:
+            raise Problem(404, "Not Found", "no such milestone", type_="not-found")
+        changes = {k: v for k, v in data.items() if k in ("title", "planned_on", "actual_on")}
+        await uow.session.execute(update(milestones).where(milestones.c.id == milestone_id).values(**changes, updated_at=now))
+        row = {**current._mapping, **changes, "updated_at": now}
+    uow.emit("fc.project.milestone_updated", project_id, {
+        **snapshot(project), "milestone_id": row["id"], "title": row["title"], "planned_on": row["planned_on"],
+        "actual_on": row["actual_on"]})
+    return row

@@ -1,0 +1,377 @@
+"""Request and response shapes of the registry API (so OpenAPI tells the truth)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.projects import Level, ProjectType
+
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+LongText = Annotated[str, Field(max_length=10000)]
+StreetCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+DocumentKind = Literal["survey", "application_plan", "implementation_plan", "design_tender", "preliminary_approval",
+                       "operation_plan"]
+Period = Literal["weekly", "half_monthly", "monthly"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StreetIn(Strict):
+    code: StreetCode
+    name: NonEmpty
+    kind: Literal["subdistrict", "town"]
+
+
+class StreetPatch(Strict):
+    name: NonEmpty | None = None
+    kind: Literal["subdistrict", "town"] | None = None
+
+
+class StreetOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    created_at: datetime
+
+
+class Location(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class CommunityFields(Strict):
+    address: LongText = ""
+    area_ha: float = Field(gt=0, le=100000)
+    population: int = Field(ge=0, le=10_000_000)
+    households: int = Field(ge=0, le=10_000_000)
+    elderly_share: float = Field(ge=0, le=1, description="share of residents aged 60 or over")
+    children_share: float = Field(ge=0, le=1, description="share of residents aged 14 or under")
+    needs: LongText = ""
+    features: LongText = ""
+    spatial_resources: LongText = ""
+    vacant_land_m2: float | None = Field(None, ge=0)
+    idle_public_buildings_m2: float | None = Field(None, ge=0)
+    location: Location | None = None
+
+
+class CommunityIn(CommunityFields):
+    street_code: StreetCode
+    name: NonEmpty
+
+
+class CommunityPatch(Strict):
+    name: NonEmpty | None = None
+    address: LongText | None = None
+    area_ha: float | None = Field(None, gt=0, le=100000)
+    population: int | None = Field(None, ge=0, le=10_000_000)
+    households: int | None = Field(None, ge=0, le=10_000_000)
+    elderly_share: float | None = Field(None, ge=0, le=1)
+    children_share: float | None = Field(None, ge=0, le=1)
+    needs: LongText | None = None
+    features: LongText | None = None
+    spatial_resources: LongText | None = None
+    vacant_land_m2: float | None = Field(None, ge=0)
+    idle_public_buildings_m2: float | None = Field(None, ge=0)
+    location: Location | None = None
+
+
+class CommunityOut(BaseModel):
+    id: str
+    street_code: str
+    name: str
+    address: str
+    area_ha: float
+    population: int
+    households: int
+    elderly_share: float
+    children_share: float
+    needs: str
+    features: str
+    spatial_resources: str
+    vacant_land_m2: float | None = None
+    idle_public_buildings_m2: float | None = None
+    location: Location | None = None
+    survey_missing: list[str] = []
+
+
+class DocumentOut(BaseModel):
+    id: str
+    community_id: str
+    project_id: str | None
+    kind: str
+    version: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    note: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class ProjectIn(Strict):
+    name: NonEmpty
+    community_ids: list[Annotated[str, Field(min_length=1, max_length=36)]] = Field(min_length=1, max_length=50)
+    type: ProjectType
+    target_level: Level
+    area_ha: float = Field(gt=0, le=100000)
+    life_circle_minutes: Literal[5, 10, 15]
+    creation_period_months: int | None = Field(None, ge=1, le=120,
+                                               description="override of the 12/36-month default (§4.6); needs a reason")
+    creation_period_reason: LongText | None = None
+    created_on: date | None = Field(None, description="for projects recorded after the fact; default today")
+
+
+class ProjectPatch(Strict):
+    name: NonEmpty | None = None
+    community_ids: list[Annotated[str, Field(min_length=1, max_length=36)]] | None = Field(None, min_length=1, max_length=50)
+    type: ProjectType | None = None
+    target_level: Level | None = None
+    area_ha: float | None = Field(None, gt=0, le=100000)
+    life_circle_minutes: Literal[5, 10, 15] | None = None
+    creation_period_months: int | None = Field(None, ge=1, le=120)
+    creation_period_reason: LongText | None = None
+    expected_version: int | None = None
+
+
+class ProjectOut(BaseModel):
+    id: str
+    name: str
+    state: str
+    type: str
+    target_level: str
+    street_code: str
+    community_ids: list[str]
+    area_ha: float
+    life_circle_minutes: int
+    creation_period_months: int
+    creation_period_reason: str | None = None
+    accepted_level: str | None = None
+    applied_on: date | None = None
+    approved_on: date | None = None
+    creation_deadline: date | None = None
+    task_year: int | None = None
+    accepted_on: date | None = None
+    named_on: date | None = None
+    created_on: date
+    created_at: datetime
+    version: int
+    warnings: list[str] = []
+    allowed_actions: list[str] = []
+
+
+class TransitionIn(Strict):
+    action: Literal["apply", "select", "reject", "submit", "approve", "withdraw", "name"]
+    on: date | None = Field(None, description="when it happened; for approve the publication date (required)")
+    note: Annotated[str, Field(max_length=5000)] | None = None
+    task_year: int | None = Field(None, ge=2000, le=2100, description="approve only; default the deadline's year")
+    expected_version: int | None = None
+
+
+class HistoryOut(BaseModel):
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str | None
+    by: str
+    on: date | None
+    at: datetime
+
+
+class MilestoneIn(Strict):
+    title: NonEmpty
+    planned_on: date
+    actual_on: date | None = None
+
+
+class MilestonePatch(Strict):
+    title: NonEmpty | None = None
+    planned_on: date | None = None
+    actual_on: date | None = None
+
+
+class MilestoneOut(BaseModel):
+    id: str
+    project_id: str
+    title: str
+    planned_on: date
+    actual_on: date | None
+
+
+class ProblemItem(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
+    owner_department: Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
+    due_on: date | None = None
+    project_id: str | None = None
+
+
+class ProblemIn(ProblemItem):
+    street_code: StreetCode
+
+
+class ProblemOut(BaseModel):
+    id: str
+    street_code: str
+    project_id: str | None
+    summary_id: str | None
+    acceptance_id: str | None
+    source: str
+    text: str
+    owner_department: str
+    due_on: date | None
+    state: str
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    close_note: str | None
+    overdue: bool = False
+
+
+class CloseIn(Strict):
+    note: Annotated[str, Field(max_length=5000)] | None = None
+
+
+class SummaryIn(Strict):
+    street_code: StreetCode
+    period: Period
+    period_start: date
+    problems: list[ProblemItem] = Field(default_factory=list, max_length=200, description="问题清单")
+    work: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(default_factory=list, max_length=200,
+                                                                              description="工作清单")
+    innovations: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(default_factory=list, max_length=200,
+                                                                                     description="创新清单")
+
+
+class SummaryOut(BaseModel):
+    id: str
+    street_code: str
+    period: str
+    period_start: date
+    period_end: date
+    work: list[str]
+    innovations: list[str]
+    problem_ids: list[str] = []
+    filed_by: str
+    filed_at: datetime
+
+
+class OverdueSummary(BaseModel):
+    street_code: str
+    period: str
+    period_start: date
+    period_end: date
+    due_on: date
+
+
+class ScanIn(Strict):
+    as_of: date
+
+
+class ScanOut(BaseModel):
+    as_of: date
+    fired: dict[str, int]
+
+
+class DeadlineOut(BaseModel):
+    key: str
+    kind: str
+    project_id: str | None
+    street_code: str | None
+    due_on: date
+    days_left: int
+    breached: bool
+    resolved: bool
+
+
+class SpecialPlanIn(Strict):
+    published_on: date | None = None
+    approved_on: date | None = None
+
+
+class SpecialPlanOut(BaseModel):
+    year: int
+    published_on: date | None
+    approved_on: date | None
+
+
+class ConfigPatch(Strict):
+    alert_thresholds_days: list[int] | None = Field(None, min_length=1, max_length=10)
+    rag_amber_days: int | None = Field(None, ge=0)
+    rag_red_days: int | None = Field(None, ge=0)
+    scope_min_ha: float | None = Field(None, ge=0)
+    scope_max_ha: float | None = Field(None, gt=0)
+    coverage_target_dates: dict[int, date] | None = None
+    plan_upload_days: int | None = Field(None, ge=1, le=365)
+    summary_grace_days: int | None = Field(None, ge=0, le=60)
+    review_problem_due_days: int | None = Field(None, ge=1, le=365)
+    pipeline_min_applications: int | None = Field(None, ge=0)
+
+
+class NextNode(BaseModel):
+    kind: str
+    title: str
+    due_on: date
+
+
+class BoardRow(BaseModel):
+    project_id: str
+    name: str
+    street_code: str
+    type: str
+    target_level: str
+    state: str
+    accepted_level: str | None
+    approved_on: date | None
+    creation_deadline: date | None
+    task_year: int | None
+    next_node: NextNode | None
+    days_left: int | None
+    rag: Literal["red", "amber", "green"]
+
+
+class LeaseRequestIn(Strict):
+    street_code: StreetCode
+    project_id: str | None = None
+    address: Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
+    area_m2: float = Field(gt=0, le=1_000_000)
+    purpose: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
+    term_months: int = Field(ge=1, le=600)
+
+
+class LeaseDecisionIn(Strict):
+    outcome: Literal["offered", "declined"]
+    enterprise: NonEmpty
+    decided_on: date
+    terms: Annotated[str, Field(max_length=5000)] | None = None
+    reason: Annotated[str, Field(max_length=5000)] | None = None
+
+
+class LeaseRequestOut(BaseModel):
+    id: str
+    street_code: str
+    project_id: str | None
+    address: str
+    area_m2: float
+    purpose: str
+    term_months: int
+    state: str
+    filed_on: date
+    filed_by: str
+    enterprise: str | None
+    decided_on: date | None
+    terms: str | None
+    decline_reason: str | None
+
+
+class Portrait(BaseModel):
+    community: dict[str, Any]
+    documents: list[dict[str, Any]]
+    projects: list[dict[str, Any]]
+    next_deadlines: list[dict[str, Any]]
+    open_problems: list[dict[str, Any]]
+    money: dict[str, int]
+    as_of: date

@@ -1,0 +1,142 @@
+"""Streets, communities and the community archive (一社一档) with its documents."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from fc_shared.auth import Principal
+from fc_shared.errors import Problem
+from fc_shared.uow import UnitOfWork, utcnow
+
+from ..adapters.storage import DocumentStorage
+from ..adapters.tables import communities, deadlines, documents, project_communities, projects, streets
+from .common import check_street_access, resolve_deadline
+
+DOCUMENT_KINDS = ("survey", "application_plan", "implementation_plan", "design_tender", "preliminary_approval",
+                  "operation_plan")
+ALLOWED_CONTENT_TYPES = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "image/jpeg": "jpeg",
+    "image/png": "png",
+    "application/zip": "zip",
+    "application/x-zip-compressed": "zip",
+}
+PLAN_KINDS = ("application_plan", "implementation_plan")
+
+
+async def create_street(uow: UnitOfWork, code: str, name: str, kind: str) -> dict[str, Any]:
+    if (await uow.session.execute(select(streets.c.code).where(streets.c.code == code))).first():
+        raise Problem(409, "Duplicate street", f"street {code} already exists", type_="duplicate")
+    row = {"code": code, "name": name, "kind": kind, "created_at": utcnow(), "updated_at": None}
+    await uow.session.execute(insert(streets).values(**row))
+    uow.emit("fc.street.created", code, {"street_code": code, "name": name, "kind": kind})
+    return row
+
+
+async def update_street(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+    row = (await uow.session.execute(select(streets).where(streets.c.code == code))).first()
+    if row is None:
+        raise Problem(404, "Not Found", "no such street", type_="not-found")
+    if changes:
+        await uow.session.execute(update(streets).where(streets.c.code == code).values(**changes, updated_at=utcnow()))
+    return {**row._mapping, **changes}
+
+
+async def _require_street(uow: UnitOfWork, code: str) -> None:
+    if not (await uow.session.execute(select(streets.c.code).where(streets.c.code == code))).first():
+        raise Problem(422, "Unknown street", f"street {code} does not exist", type_="unknown-street")
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if "location" in out:
+        location = out.pop("location") or {}
+        out["lat"], out["lon"] = location.get("lat"), location.get("lon")
+    return out
+
+
+async def create_community(uow: UnitOfWork, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    check_street_access(principal, data["street_code"])
+    await _require_street(uow, data["street_code"])
+    row = {"id": str(uuid.uuid4()), **_flatten(data), "created_at": utcnow(), "updated_at": None}
+    await uow.session.execute(insert(communities).values(**row))
+    uow.emit("fc.community.created", row["id"], {"community_id": row["id"], "street_code": row["street_code"],
+                                                 "name": row["name"]})
+    return row
+
+
+async def load_community(session, community_id: str, principal: Principal) -> dict[str, Any]:
+    row = (await session.execute(select(communities).where(communities.c.id == community_id))).first()
+    if row is None or not principal.can_see_street(row.street_code):
+        raise Problem(404, "Not Found", "no such community", type_="not-found")
+    return dict(row._mapping)
+
+
+async def update_community(uow: UnitOfWork, principal: Principal, community_id: str,
+                           changes: dict[str, Any]) -> dict[str, Any]:
+    current = await load_community(uow.session, community_id, principal)
+    changes = _flatten(changes)
+    if changes:
+        await uow.session.execute(update(communities).where(communities.c.id == community_id)
+                                  .values(**changes, updated_at=utcnow()))
+        uow.emit("fc.community.updated", community_id, {"community_id": community_id,
+                                                        "street_code": current["street_code"],
+                                                        "name": changes.get("name", current["name"])})
+    return {**current, **changes}
+
+
+def content_kind(content_type: str | None) -> str | None:
+    base = (content_type or "").split(";", 1)[0].strip().lower()
+    return ALLOWED_CONTENT_TYPES.get(base)
+
+
+async def add_document(uow: UnitOfWork, storage: DocumentStorage, principal: Principal, community_id: str, *,
+                       kind: str, filename: str, content_type: str, data: bytes, project_id: str | None,
+                       note: str) -> dict[str, Any]:
+    """一社一档: a new version of one document kind; plans also settle the plan-upload deadline (§4.2)."""
+    community = await load_community(uow.session, community_id, principal)
+    check_street_access(principal, community["street_code"])
+    if principal.role not in ("district_office", "street"):
+        raise Problem(403, "Forbidden", "only the street or the district office uploads documents", type_="forbidden-role")
+    if project_id is not None:
+        linked = (await uow.session.execute(select(project_communities.c.project_id).where(
+            project_communities.c.project_id == project_id,
+            project_communities.c.community_id == community_id))).first()
+        if linked is None:
+            raise Problem(422, "Unknown project", "the project does not cover this community", type_="unknown-project")
+    latest = (await uow.session.execute(select(func.max(documents.c.version)).where(
+        documents.c.community_id == community_id, documents.c.kind == kind))).scalar()
+    doc_id = str(uuid.uuid4())
+    row = {"id": doc_id, "community_id": community_id, "project_id": project_id, "kind": kind,
+           "version": (latest or 0) + 1, "filename": filename[:255], "content_type": content_type,
+           "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "storage_key": doc_id.replace("-", ""),
+           "note": note, "uploaded_by": principal.key, "uploaded_at": utcnow()}
+    await uow.session.execute(insert(documents).values(**row))
+    if kind in PLAN_KINDS:
+        await _settle_plan_deadlines(uow, community_id)
+    await storage.put(row["storage_key"], data)
+    return row
+
+
+async def _settle_plan_deadlines(uow: UnitOfWork, community_id: str) -> None:
+    """§4.2: a project's plan deadline is met once both plans exist among its communities' documents."""
+    open_projects = (await uow.session.execute(
+        select(projects.c.id, projects.c.community_ids).join(project_communities, project_communities.c.project_id == projects.c.id)
+        .join(deadlines, deadlines.c.key == "plan_upload:" + projects.c.id)
+        .where(project_communities.c.community_id == community_id, deadlines.c.resolved_at.is_(None)))).all()
+    for project in open_projects:
+        kinds = set((await uow.session.execute(select(documents.c.kind).distinct().where(
+            documents.c.community_id.in_(project.community_ids), documents.c.kind.in_(PLAN_KINDS)))).scalars())
+        if kinds >= set(PLAN_KINDS):
+            await resolve_deadline(uow, f"plan_upload:{project.id}")
+
+
+async def plans_present(session, community_ids: list[str]) -> bool:
+    kinds = set((await session.execute(select(documents.c.kind).distinct().where(
+        documents.c.community_id.in_(community_ids), documents.c.kind.in_(PLAN_KINDS)))).scalars())
+    return kinds >= set(PLAN_KINDS)
