@@ -1,0 +1,143 @@
+"""Drive the platform through its public APIs: street → community → project → approval →
+evaluation → acceptance → district review → province/city result.
+
+Used by the end-to-end and fault tests, the load benchmark and the sample data, so
+every one of them walks the same path a real user does.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+
+from fc_shared.auth import mint_token
+from fc_shared.settings import PlatformSettings
+
+DEPARTMENTS = ("housing", "civil_affairs", "development_reform", "finance")
+WAN = 1_000_000  # 1 万元 in fen
+
+
+class FlowError(AssertionError):
+    pass
+
+
+@dataclass
+class Driver:
+    urls: dict[str, str]
+    jwt_secret: str
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    _tokens: dict[tuple, str] = field(default_factory=dict)
+
+    def headers(self, role: str, **claims: Any) -> dict[str, str]:
+        key = (role, tuple(sorted(claims.items())))
+        if key not in self._tokens:
+            self._tokens[key] = mint_token(PlatformSettings(jwt_secret=self.jwt_secret), role=role,
+                                           sub=f"flow-{role}", ttl_s=24 * 3600, **claims)
+        return {"Authorization": f"Bearer {self._tokens[key]}"}
+
+    def call(self, method: str, service: str, path: str, role: str, *, expect: tuple[int, ...] = (200, 201),
+             retry_on: tuple[int, ...] = (), timeout: float = 60.0, **kwargs: Any) -> httpx.Response:
+        """One API call; ``retry_on`` statuses (e.g. 409 while a projection catches up) are polled."""
+        claims = kwargs.pop("claims", {})
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                resp = self.client.request(method, self.urls[service] + path, headers=self.headers(role, **claims),
+                                           **kwargs)
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)  # the service is restarting (fault tests): try again
+                continue
+            if resp.status_code in expect:
+                return resp
+            if (resp.status_code in retry_on or resp.status_code >= 500) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise FlowError(f"{method} {service}{path} as {role}: {resp.status_code} {resp.text[:500]}")
+
+    # --- registry --------------------------------------------------------------------------
+
+    def street(self, code: str | None = None, name: str | None = None, kind: str = "subdistrict") -> str:
+        code = code or "T" + uuid.uuid4().hex[:7].upper()
+        self.call("POST", "registry", "/api/v1/streets", "district_office", expect=(201, 409),
+                  json={"code": code, "name": name or f"测试街道{code}", "kind": kind})
+        return code
+
+    def community(self, street_code: str, name: str | None = None, area_ha: float = 20.0) -> str:
+        r = self.call("POST", "registry", "/api/v1/communities", "district_office", json={
+            "street_code": street_code, "name": name or f"测试社区{uuid.uuid4().hex[:4]}", "area_ha": area_ha,
+            "population": 9000, "households": 3200, "elderly_share": 0.22, "children_share": 0.12,
+            "needs": "养老、托育、停车", "features": "老旧小区连片", "spatial_resources": "闲置厂房一处",
+            "location": {"lat": 30.27, "lon": 120.15}})
+        return r.json()["id"]
+
+    def project(self, community_ids: list[str], *, type_: str = "renovation", target_level: str = "city",
+                name: str | None = None, area_ha: float = 20.0) -> dict:
+        return self.call("POST", "registry", "/api/v1/projects", "district_office", json={
+            "name": name or f"测试项目{uuid.uuid4().hex[:4]}", "community_ids": community_ids, "type": type_,
+            "target_level": target_level, "area_ha": area_ha, "life_circle_minutes": 15}).json()
+
+    def transition(self, project_id: str, action: str, role: str = "district_office", **body: Any) -> dict:
+        return self.call("POST", "registry", f"/api/v1/projects/{project_id}/transitions", role,
+                         json={"action": action, **body}).json()
+
+    def approve(self, project_id: str, street_code: str, approved_on: date) -> dict:
+        self.transition(project_id, "apply", "street", claims={"street_code": street_code})
+        self.transition(project_id, "select")
+        self.transition(project_id, "submit")
+        return self.transition(project_id, "approve", on=approved_on.isoformat())
+
+    def project_state(self, project_id: str) -> dict:
+        return self.call("GET", "registry", f"/api/v1/projects/{project_id}", "auditor").json()
+
+    # --- inspection ------------------------------------------------------------------------
+
+    def standard_indicators(self) -> list[str]:
+        cat = self.call("GET", "inspection", "/api/v1/scenario-catalogue", "auditor").json()
+        return [i["code"] for i in cat["indicators"] if i["kind"] == "standard"]
+
+    def evaluate_all_met(self, project_id: str, street_code: str, codes: list[str]) -> None:
+        self.call("POST", "inspection", f"/api/v1/projects/{project_id}/evaluations", "street",
+                  claims={"street_code": street_code}, retry_on=(404, 409),
+                  json={"indicators": {c: {"met": True, "evidence": "现场核查"} for c in codes}})
+
+    def apply_acceptance(self, project_id: str, street_code: str, level: str, expenditure_fen: dict[str, int]) -> dict:
+        return self.call("POST", "inspection", "/api/v1/acceptances", "street", claims={"street_code": street_code},
+                         retry_on=(404, 409), json={"project_id": project_id, "level": level,
+                                                    "final_expenditure_fen": expenditure_fen,
+                                                    "report": "自验收报告"}).json()
+
+    def review_all(self, acceptance: dict, passed: bool = True) -> None:
+        for dept in acceptance.get("required_departments") or DEPARTMENTS:
+            self.call("POST", "inspection", f"/api/v1/acceptances/{acceptance['id']}/reviews", "department",
+                      claims={"department_code": dept},
+                      json={"department_code": dept, "passed": passed, "findings": "" if passed else "资料不全"})
+
+    def post_result(self, acceptance_id: str, level: str, decided_on: date, passed: bool = True,
+                    expect: tuple[int, ...] = (200, 201)) -> httpx.Response:
+        return self.call("POST", "inspection", f"/api/v1/acceptances/{acceptance_id}/result", "integration",
+                         claims={"scope": level}, expect=expect, retry_on=(409,),
+                         json={"passed": passed, "level": level, "decided_on": decided_on.isoformat(),
+                               "reference": f"REF-{uuid.uuid4().hex[:8]}"})
+
+    # --- funding and notify ----------------------------------------------------------------
+
+    def funding(self, project_id: str) -> dict:
+        return self.call("GET", "funding", f"/api/v1/projects/{project_id}/funding", "finance",
+                         retry_on=(404,)).json()
+
+    def subscribe(self, url: str, event_types: list[str]) -> dict:
+        return self.call("POST", "notify", "/api/v1/subscriptions", "district_office",
+                         json={"url": url, "event_types": event_types, "description": "flow"}).json()
+
+
+def expenditure(total_fen: int) -> dict[str, int]:
+    """Split a total over the three eligible categories (§5.3)."""
+    design = total_fen // 10
+    equipment = total_fen // 5
+    return {"consulting_design": design, "construction": total_fen - design - equipment, "equipment": equipment}
