@@ -1,20 +1,100 @@
-"""Inspection's projection of registry projects, kept from registry events."""
+"""Inspection's projections of registry and funding data, kept from their events (docs/EVENTS.md)."""
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import insert, select, update
 
+from fc_shared.contracts import ProjectSnapshot
+from fc_shared.db import upsert
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import projects
+from ..adapters.tables import capital_plans, expenditures, milestones, problems, projects, streets
 
 
-async def on_project_created(uow: UnitOfWork, event: Event) -> None:
+def _day(value) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def _event_day(event: Event) -> date:
+    return _day(event.time) or utcnow().date()
+
+
+async def _know_street(uow: UnitOfWork, code: str, name: str | None = None) -> None:
+    await upsert(uow.session, streets, {"code": code}, {"name": name} if name else {})
+
+
+async def on_project_event(uow: UnitOfWork, event: Event) -> None:
+    """Every fc.project.* event carries the snapshot: upsert it."""
+    snap = ProjectSnapshot.from_event_data(event.data)
+    await upsert(uow.session, projects, {"id": snap.project_id}, {
+        "name": snap.name, "street_code": snap.street_code, "type": snap.type, "target_level": snap.target_level,
+        "state": snap.state, "accepted_level": snap.accepted_level, "task_year": snap.task_year,
+        "approved_on": snap.approved_on, "creation_deadline": snap.creation_deadline,
+        "community_ids": snap.community_ids, "updated_at": utcnow()})
+    await _know_street(uow, snap.street_code)
+
+
+async def on_milestone_updated(uow: UnitOfWork, event: Event) -> None:
+    await on_project_event(uow, event)
     d = event.data
-    exists = (await uow.session.execute(select(projects.c.id).where(projects.c.id == d["project_id"]))).first()
-    values = {"street_code": d["street_code"], "type": d["type"], "target_level": d["target_level"],
-              "state": d.get("state", "draft"), "community_ids": d["community_ids"], "updated_at": utcnow()}
-    if exists:
-        await uow.session.execute(update(projects).where(projects.c.id == d["project_id"]).values(**values))
-    else:
-        await uow.session.execute(insert(projects).values(id=d["project_id"], **values))
+    await upsert(uow.session, milestones, {"id": str(d["milestone_id"])}, {
+        "project_id": d["project_id"], "street_code": d["street_code"], "title": d.get("title") or "",
+        "planned_on": _day(d.get("planned_on")), "actual_on": _day(d.get("actual_on"))})
+
+
+async def on_street_created(uow: UnitOfWork, event: Event) -> None:
+    await _know_street(uow, event.data["street_code"], event.data.get("name"))
+
+
+async def on_problem_opened(uow: UnitOfWork, event: Event) -> None:
+    d = event.data
+    await upsert(uow.session, problems, {"id": str(d["problem_id"])}, {
+        "street_code": d["street_code"], "project_id": d.get("project_id"), "opened_on": _event_day(event)})
+    await _know_street(uow, d["street_code"])
+
+
+async def on_problem_closed(uow: UnitOfWork, event: Event) -> None:
+    d = event.data
+    day = _event_day(event)
+    key = str(d["problem_id"])
+    known = (await uow.session.execute(select(problems.c.id).where(problems.c.id == key))).first()
+    if known:
+        await uow.session.execute(update(problems).where(problems.c.id == key).values(closed_on=day))
+    else:  # a close seen without its open (e.g. after a replay window): it was open until today
+        await uow.session.execute(insert(problems).values(id=key, street_code=d["street_code"],
+                                                          project_id=d.get("project_id"), opened_on=day, closed_on=day))
+    await _know_street(uow, d["street_code"])
+
+
+async def on_expenditure_reported(uow: UnitOfWork, event: Event) -> None:
+    d = event.data
+    await upsert(uow.session, expenditures, {"event_id": event.id}, {
+        "project_id": d["project_id"], "street_code": d["street_code"], "category": d["category"],
+        "amount_fen": int(d["amount_fen"]), "eligible": bool(d["eligible"]),
+        "reported_on": _day(d.get("reported_on")) or _event_day(event)})
+
+
+async def on_capital_plan_updated(uow: UnitOfWork, event: Event) -> None:
+    d = event.data
+    await upsert(uow.session, capital_plans, {"project_id": d["project_id"]}, {
+        "street_code": d["street_code"], "construction_total_fen": int(d["construction_total_fen"]),
+        "operating_balance_fen": int(d["operating_balance_fen"]), "balanced": bool(d["balanced"])})
+
+
+PROJECT_EVENT_TYPES = (
+    "fc.project.created", "fc.project.updated", "fc.project.applied", "fc.project.selected", "fc.project.rejected",
+    "fc.project.submitted", "fc.project.approved", "fc.project.withdrawn", "fc.project.state_changed",
+    "fc.project.named", "fc.project.year_end_incomplete",
+)
+
+HANDLERS = {
+    **{t: on_project_event for t in PROJECT_EVENT_TYPES},
+    "fc.project.milestone_updated": on_milestone_updated,
+    "fc.street.created": on_street_created,
+    "fc.problem.opened": on_problem_opened,
+    "fc.problem.closed": on_problem_closed,
+    "fc.expenditure.reported": on_expenditure_reported,
+    "fc.capital_plan.updated": on_capital_plan_updated,
+}

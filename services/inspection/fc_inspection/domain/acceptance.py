@@ -1,0 +1,87 @@
+"""Acceptance (验收, §4.7): who may apply when, and what the district review (复核) concludes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["city", "province"]
+LEVEL_RANK = {"city": 1, "province": 2}
+DEFAULT_REQUIRED_DEPARTMENTS = ("housing", "civil_affairs", "development_reform", "finance")
+
+# Acceptance states in inspection. ``requested`` and ``district_reviewed`` are open;
+# ``returned`` (a department failed it), ``passed`` and ``failed`` are closed.
+OPEN_STATES = ("requested", "district_reviewed")
+# Project states that inspection's own events cause; while inspection holds no open
+# acceptance they only mean the registry has not yet caught up with a closed one.
+INSPECTION_DRIVEN_STATES = ("accepting", "district_reviewed")
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    state: str
+    accepted_level: str | None
+
+
+@dataclass(frozen=True)
+class EvaluationFacts:
+    all_standard_met: bool
+    standard_met: int
+    standard_total: int
+
+
+def effective_state(project: ProjectFacts, has_open_acceptance: bool) -> str:
+    """§4.7: with no open acceptance, an inspection-driven state reverts as the registry will revert it."""
+    if project.state in INSPECTION_DRIVEN_STATES and not has_open_acceptance:
+        return "accepted" if project.accepted_level else "approved"
+    return project.state
+
+
+def application_refusal(project: ProjectFacts, level: str, has_open_acceptance: bool,
+                        latest_evaluation: EvaluationFacts | None) -> str | None:
+    """§4.7(1): why an acceptance application is refused (409), or None when it may proceed."""
+    if has_open_acceptance:
+        return "the project already has an open acceptance application"
+    state = effective_state(project, has_open_acceptance)
+    if state == "approved":
+        pass
+    elif state in ("accepted", "named") and project.accepted_level:
+        if LEVEL_RANK[level] <= LEVEL_RANK.get(project.accepted_level, 0):
+            return f"the project is already accepted at {project.accepted_level} level; only a higher level may be applied for"
+    else:
+        return f"the project is {state}; acceptance needs an approved project (or one accepted at city applying for province)"
+    if latest_evaluation is None:
+        return "the project has no nine-scenario evaluation; every standard indicator must be met"
+    if not latest_evaluation.all_standard_met:
+        return (f"the latest evaluation meets {latest_evaluation.standard_met} of "
+                f"{latest_evaluation.standard_total} standard indicators; all must be met")
+    return None
+
+
+def review_outcome(required: list[str], decisions: dict[str, bool]) -> Literal["pending", "passed", "failed"]:
+    """§4.7(2): any required department failing returns it; all passing makes it district_reviewed."""
+    if any(decisions.get(d) is False for d in required):
+        return "failed"
+    if all(decisions.get(d) is True for d in required):
+        return "passed"
+    return "pending"
+
+
+@dataclass(frozen=True)
+class Result:
+    passed: bool
+    level: str
+    decided_on: str
+    reference: str
+
+
+def result_conflict(state: str, acceptance_level: str, recorded: Result | None, posted: Result) -> str | None:
+    """§4.7(3): a result needs a district-reviewed acceptance of its level; the same result again is a no-op."""
+    if posted.level != acceptance_level:
+        return f"the acceptance is at {acceptance_level} level, the result is for {posted.level}"
+    if state in ("passed", "failed"):
+        if recorded == posted:
+            return None
+        return f"a different result was already recorded ({state})"
+    if state != "district_reviewed":
+        return f"the acceptance is {state}; a result needs the district review (复核) passed first"
+    return None

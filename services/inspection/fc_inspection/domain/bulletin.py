@@ -1,0 +1,134 @@
+"""Monthly evaluation bulletin (每月评价通报) and annual assessment (年度专项工作考核), §5.6.
+
+Score of a street for a month, out of 100 points (rounded half-up to 0.01)::
+
+    score = 40 × stage + 20 × milestones + 20 × problems + 20 × spending
+
+over the street's *active* projects (every project except ``rejected`` and ``withdrawn``):
+
+- stage: the mean stage reached, each project's state ranked
+  draft 0, applied 1, selected 2, submitted 3, approved 4, accepting 5,
+  district_reviewed 6, accepted 7, named 8 — divided by 8 (0…1);
+- milestones: milestones planned on or before the month's last day that were
+  reached on or before their planned day ÷ milestones planned by then
+  (1 when none was due yet: nothing is late);
+- problems: problems opened by the month's end that were closed by then ÷
+  problems opened by then (1 when none was opened);
+- spending: eligible expenditure reported by the month's end ÷ the planned
+  construction total of the street's capital plans, capped at 1 (0 without a plan).
+
+A street with no active project scores 0. Streets are ranked by score (highest
+first); equal scores share a rank (1, 2, 2, 4), listed by street code.
+
+The annual assessment averages a street's scores over the year's published
+bulletins (a bulletin that does not list the street counts 0) and ranks the
+same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+STAGE_RANK = {"draft": 0, "applied": 1, "selected": 2, "submitted": 3, "approved": 4, "accepting": 5,
+              "district_reviewed": 6, "accepted": 7, "named": 8}
+TOP_STAGE = 8
+INACTIVE_STATES = ("rejected", "withdrawn")
+WEIGHTS = {"stage": 40, "milestones": 20, "problems": 20, "spending": 20}
+
+
+@dataclass(frozen=True)
+class StreetProgress:
+    street_code: str
+    project_states: tuple[str, ...] = ()
+    milestones_due: int = 0
+    milestones_on_time: int = 0
+    problems_opened: int = 0
+    problems_closed: int = 0
+    spent_fen: int = 0
+    planned_fen: int = 0
+
+
+@dataclass(frozen=True)
+class RankedStreet:
+    street_code: str
+    rank: int
+    score: Decimal
+    components: dict[str, Decimal] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def points(value: Fraction) -> Decimal:
+    """§5.6: scores are shown to two decimals, rounded half-up."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def score_components(p: StreetProgress) -> dict[str, Fraction]:
+    """§5.6: the four progress measures (stage reached, milestones on time, problems closed, spending vs plan), each 0…1."""
+    active = [s for s in p.project_states if s not in INACTIVE_STATES]
+    if not active:
+        return {k: Fraction(0) for k in WEIGHTS}
+    stage = Fraction(sum(STAGE_RANK.get(s, 0) for s in active), len(active) * TOP_STAGE)
+    milestones = Fraction(p.milestones_on_time, p.milestones_due) if p.milestones_due else Fraction(1)
+    problems = Fraction(p.problems_closed, p.problems_opened) if p.problems_opened else Fraction(1)
+    spending = min(Fraction(1), Fraction(p.spent_fen, p.planned_fen)) if p.planned_fen > 0 else Fraction(0)
+    return {"stage": stage, "milestones": milestones, "problems": problems, "spending": spending}
+
+
+def street_score(p: StreetProgress) -> Fraction:
+    """§5.6: score = 40·stage + 20·milestones + 20·problems + 20·spending (out of 100)."""
+    parts = score_components(p)
+    return sum((WEIGHTS[k] * parts[k] for k in WEIGHTS), Fraction(0))
+
+
+def competition_ranks(scores: list[tuple[str, Decimal]]) -> list[tuple[str, int, Decimal]]:
+    """§5.6: highest score first; equal scores share a rank (1, 2, 2, 4); ties listed by street code."""
+    ordered = sorted(scores, key=lambda s: (-s[1], s[0]))
+    out: list[tuple[str, int, Decimal]] = []
+    for i, (code, score) in enumerate(ordered):
+        rank = out[-1][1] if out and out[-1][2] == score else i + 1
+        out.append((code, rank, score))
+    return out
+
+
+def rank_streets(progress: list[StreetProgress]) -> list[RankedStreet]:
+    """§5.6 每月评价通报: rank every street by its progress score."""
+    by_code = {p.street_code: p for p in progress}
+    scored = {p.street_code: points(street_score(p)) for p in progress}
+    ranked = []
+    for code, rank, score in competition_ranks(list(scored.items())):
+        p = by_code[code]
+        ranked.append(RankedStreet(
+            street_code=code, rank=rank, score=score,
+            components={k: points(WEIGHTS[k] * v) for k, v in score_components(p).items()},
+            inputs={"active_projects": sum(1 for s in p.project_states if s not in INACTIVE_STATES),
+                    "milestones_due": p.milestones_due, "milestones_on_time": p.milestones_on_time,
+                    "problems_opened": p.problems_opened, "problems_closed": p.problems_closed,
+                    "spent_fen": p.spent_fen, "planned_fen": p.planned_fen}))
+    return ranked
+
+
+@dataclass(frozen=True)
+class AnnualStreet:
+    street_code: str
+    rank: int
+    average_score: Decimal
+    months: dict[str, Decimal]
+    best_rank: int | None
+
+
+def annual_rollup(bulletins: dict[str, list[tuple[str, int, Decimal]]]) -> list[AnnualStreet]:
+    """§5.6 年度考核: average of a street's monthly scores over the year's published bulletins (absent = 0)."""
+    if not bulletins:
+        return []
+    streets = sorted({code for ranking in bulletins.values() for code, _, _ in ranking})
+    monthly: dict[str, dict[str, Decimal]] = {s: {} for s in streets}
+    best: dict[str, int | None] = {s: None for s in streets}
+    for month, ranking in sorted(bulletins.items()):
+        for code, rank, score in ranking:
+            monthly[code][month] = score
+            best[code] = rank if best[code] is None else min(best[code], rank)
+    averages = {s: points(Fraction(sum(monthly[s].values(), Decimal(0))) / len(bulletins)) for s in streets}
+    return [AnnualStreet(street_code=code, rank=rank, average_score=score, months=monthly[code], best_rank=best[code])
+            for code, rank, score in competition_ranks(list(averages.items()))]

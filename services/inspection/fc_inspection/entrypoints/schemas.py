@@ -1,0 +1,218 @@
+"""Request and response shapes of the inspection API (declared so OpenAPI is truthful)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["city", "province"]
+Fen = Annotated[int, Field(strict=True, ge=0, le=10**13)]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- projects, catalogue, evaluations ----------------------------------------------------------
+
+class ProjectView(BaseModel):
+    id: str
+    name: str
+    street_code: str
+    type: str
+    target_level: str
+    state: str
+    accepted_level: str | None
+    community_ids: list[str]
+    approved_on: date | None
+    creation_deadline: date | None
+    task_year: int | None
+
+
+class IndicatorModel(Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2}-\d{2}$")]
+    scenario: str = Field(max_length=40)
+    kind: Literal["standard", "optional"]
+    title_zh: str = Field(min_length=1, max_length=200)
+
+
+class OrientationModel(Strict):
+    code: str = Field(max_length=40)
+    title_zh: str = Field(min_length=1, max_length=40)
+    scenarios: list[str] = Field(max_length=9)
+
+
+class CatalogueOut(BaseModel):
+    version: int
+    orientations: list[OrientationModel]
+    indicators: list[IndicatorModel]
+
+
+class CatalogueIn(Strict):
+    """A new catalogue version; ``orientations`` default to the current version's."""
+
+    orientations: list[OrientationModel] | None = Field(None, max_length=3)
+    indicators: list[IndicatorModel] = Field(min_length=1, max_length=500)
+
+
+class IndicatorAnswer(Strict):
+    met: bool = Field(strict=True)
+    evidence: str = Field("", max_length=5000)
+
+
+class EvaluationIn(Strict):
+    indicators: dict[Annotated[str, Field(max_length=20)], IndicatorAnswer] = Field(min_length=1, max_length=500)
+
+
+class Gap(BaseModel):
+    code: str
+    scenario: str
+    title_zh: str
+
+
+class EvaluationOut(BaseModel):
+    id: str
+    project_id: str
+    street_code: str
+    catalogue_version: int
+    indicators: dict[str, IndicatorAnswer]
+    standard_met: int
+    standard_total: int
+    all_standard_met: bool
+    gaps: list[Gap]
+    recorded_at: datetime
+
+
+# --- acceptances ------------------------------------------------------------------------------
+
+class FinalExpenditure(Strict):
+    """Cumulative eligible expenditure by category (最终支出额), integer fen."""
+
+    consulting_design: Fen
+    construction: Fen
+    equipment: Fen
+
+
+class AcceptanceIn(Strict):
+    project_id: str = Field(min_length=1, max_length=36)
+    level: Level
+    final_expenditure_fen: FinalExpenditure
+    report: str = Field(min_length=1, max_length=50000, pattern=r"\S")
+
+
+class ReviewIn(Strict):
+    department_code: Code
+    passed: bool = Field(strict=True)
+    findings: str = Field("", max_length=20000)
+
+
+class ResultIn(Strict):
+    passed: bool = Field(strict=True)
+    level: Level
+    decided_on: date
+    reference: str = Field(min_length=1, max_length=200)
+
+
+class ReviewOut(BaseModel):
+    department_code: str
+    passed: bool
+    findings: str
+    reviewed_at: datetime
+
+
+class ResultOut(BaseModel):
+    passed: bool
+    level: str
+    decided_on: date
+    reference: str
+    recorded_at: datetime
+
+
+class AcceptanceOut(BaseModel):
+    id: str
+    project_id: str
+    street_code: str
+    level: str
+    state: Literal["requested", "district_reviewed", "returned", "passed", "failed"]
+    required_departments: list[str]
+    pending_departments: list[str]
+    final_expenditure_fen: FinalExpenditure
+    report: str
+    evaluation_id: str
+    applied_on: date
+    created_at: datetime
+    reviews: list[ReviewOut]
+    result: ResultOut | None
+
+
+class ReviewConfig(Strict):
+    required_departments: list[Code] = Field(min_length=1, max_length=20)
+
+
+# --- integrations -----------------------------------------------------------------------------
+
+class IntegrationIn(Strict):
+    scope: Level
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
+class IntegrationOut(BaseModel):
+    id: str
+    scope: str
+    name: str
+    created_at: datetime
+    rotated_at: datetime | None = None
+
+
+class IntegrationSecretOut(IntegrationOut):
+    secret: str = Field(description="whsec_… — shown once; sign result webhooks with it (Standard Webhooks)")
+
+
+class WebhookAck(BaseModel):
+    acceptance_id: str
+    applied: bool = Field(description="false when this result had already been recorded")
+
+
+# --- bulletins and assessments ----------------------------------------------------------------
+
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class BulletinIn(Strict):
+    month: Month
+
+
+class RankingEntry(BaseModel):
+    street_code: str
+    rank: int
+    score: float
+    components: dict[str, float]
+    inputs: dict[str, Any]
+
+
+class BulletinOut(BaseModel):
+    month: str
+    published_at: datetime
+    ranking: list[RankingEntry]
+
+
+class BulletinSummary(BaseModel):
+    month: str
+    published_at: datetime
+    streets: int
+
+
+class AssessmentEntry(BaseModel):
+    street_code: str
+    rank: int
+    average_score: float
+    best_rank: int | None
+    months: dict[str, float]
+
+
+class AssessmentOut(BaseModel):
+    year: int
+    bulletin_months: list[str]
+    ranking: list[AssessmentEntry]

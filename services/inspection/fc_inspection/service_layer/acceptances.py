@@ -1,0 +1,160 @@
+"""Acceptance (验收, §4.7): application, district review (复核), province/city result."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from fc_shared.auth import Principal
+from fc_shared.contracts import EXPENSE_CATEGORIES
+from fc_shared.errors import Problem
+from fc_shared.uow import UnitOfWork, utcnow
+
+from ..adapters.tables import acceptance_departments, acceptances, config, reviews
+from ..domain.acceptance import (
+    DEFAULT_REQUIRED_DEPARTMENTS,
+    EvaluationFacts,
+    ProjectFacts,
+    Result,
+    application_refusal,
+    result_conflict,
+    review_outcome,
+)
+from .access import not_found, visible_project
+from .evaluations import latest_for
+
+REQUIRED_DEPARTMENTS_KEY = "required_departments"
+
+
+async def required_departments(session) -> list[str]:
+    row = (await session.execute(select(config.c.value).where(config.c.key == REQUIRED_DEPARTMENTS_KEY))).first()
+    return list(row.value) if row else list(DEFAULT_REQUIRED_DEPARTMENTS)
+
+
+async def set_required_departments(uow: UnitOfWork, by: str, departments: list[str]) -> list[str]:
+    """Configurable set (§4.7(2)); applications already made keep the set they were made with."""
+    from fc_shared.db import upsert
+
+    await upsert(uow.session, config, {"key": REQUIRED_DEPARTMENTS_KEY},
+                 {"value": departments, "updated_by": by, "updated_at": utcnow()})
+    return departments
+
+
+def expenditure_of(row) -> dict[str, int]:
+    return {c: getattr(row, f"{c}_fen") for c in EXPENSE_CATEGORIES}
+
+
+def _conflict(reason: str, type_: str = "acceptance-refused") -> Problem:
+    return Problem(409, "Conflict", reason, type_=type_, reason=reason)
+
+
+async def apply(uow: UnitOfWork, principal: Principal, project_id: str, level: str,
+                final_expenditure_fen: dict[str, int], report: str) -> str:
+    project = await visible_project(uow.session, principal, project_id)
+    open_row = (await uow.session.execute(select(acceptances.c.id)
+                                          .where(acceptances.c.open_project_id == project_id))).first()
+    latest = await latest_for(uow.session, project_id)
+    refusal = application_refusal(
+        ProjectFacts(state=project.state, accepted_level=project.accepted_level), level, open_row is not None,
+        EvaluationFacts(all_standard_met=latest.all_standard_met, standard_met=latest.standard_met,
+                        standard_total=latest.standard_total) if latest else None)
+    if refusal:
+        raise _conflict(refusal)
+    required = await required_departments(uow.session)
+    acceptance_id = str(uuid.uuid4())
+    try:
+        await uow.session.execute(acceptances.insert().values(
+            id=acceptance_id, project_id=project_id, open_project_id=project_id, street_code=project.street_code,
+            level=level, state="requested", report=report, required_departments=required,
+            evaluation_id=latest.id, applied_on=utcnow().date(), applied_by=principal.key, created_at=utcnow(),
+            **{f"{c}_fen": final_expenditure_fen[c] for c in EXPENSE_CATEGORIES}))
+    except IntegrityError:
+        raise _conflict("the project already has an open acceptance application") from None
+    await uow.session.execute(acceptance_departments.insert(),
+                              [{"acceptance_id": acceptance_id, "department_code": d} for d in required])
+    uow.emit("fc.acceptance.requested", project_id, {
+        "acceptance_id": acceptance_id, "project_id": project_id, "street_code": project.street_code, "level": level,
+        "final_expenditure_fen": dict(final_expenditure_fen), "required_departments": required})
+    return acceptance_id
+
+
+async def _locked(uow: UnitOfWork, acceptance_id: str):
+    return (await uow.session.execute(select(acceptances).where(acceptances.c.id == acceptance_id)
+                                      .with_for_update())).first()
+
+
+async def review(uow: UnitOfWork, principal: Principal, acceptance_id: str, department_code: str, passed: bool,
+                 findings: str) -> None:
+    """§4.7(2): one department's decision, for itself only."""
+    if principal.department_code != department_code:
+        raise Problem(403, "Forbidden", "a department decides only for itself", type_="forbidden-department")
+    row = await _locked(uow, acceptance_id)
+    if row is None or department_code not in row.required_departments:
+        raise not_found("acceptance")
+    if row.state != "requested":
+        raise _conflict(f"the acceptance is {row.state}; reviews are taken while it is requested", "review-closed")
+    if not passed and not findings.strip():
+        raise Problem(422, "Findings required", "a failed review must state its findings", type_="findings-required")
+    try:
+        await uow.session.execute(reviews.insert().values(
+            acceptance_id=acceptance_id, department_code=department_code, passed=passed, findings=findings,
+            reviewed_by=principal.key, reviewed_at=utcnow()))
+    except IntegrityError:
+        raise _conflict(f"{department_code} has already decided on this acceptance", "already-reviewed") from None
+    base = {"acceptance_id": acceptance_id, "project_id": row.project_id, "street_code": row.street_code}
+    uow.emit("fc.acceptance.department_reviewed", row.project_id,
+             {**base, "department_code": department_code, "passed": passed, "findings": findings})
+    decided = {r.department_code: r.passed for r in (await uow.session.execute(
+        select(reviews.c.department_code, reviews.c.passed).where(reviews.c.acceptance_id == acceptance_id))).all()}
+    outcome = review_outcome(list(row.required_departments), decided)
+    if outcome == "passed":
+        await uow.session.execute(update(acceptances).where(acceptances.c.id == acceptance_id)
+                                  .values(state="district_reviewed"))
+        uow.emit("fc.acceptance.district_reviewed", row.project_id, {**base, "level": row.level})
+    elif outcome == "failed":
+        await uow.session.execute(update(acceptances).where(acceptances.c.id == acceptance_id)
+                                  .values(state="returned", open_project_id=None))
+        uow.emit("fc.acceptance.review_failed", row.project_id,
+                 {**base, "department_code": department_code, "findings": findings})
+
+
+def _recorded(row) -> Result | None:
+    if row.result_passed is None:
+        return None
+    return Result(passed=row.result_passed, level=row.level, decided_on=row.result_decided_on.isoformat(),
+                  reference=row.result_reference)
+
+
+async def record_result(uow: UnitOfWork, by: str, scope: str, acceptance_id: str, passed: bool, level: str,
+                        decided_on: date, reference: str) -> bool:
+    """§4.7(3): the province/city result; True if it took effect now, False if it was already recorded."""
+    if level != scope:
+        raise Problem(403, "Forbidden", f"a {scope} integration posts only {scope}-level results",
+                      type_="forbidden-scope")
+    row = await _locked(uow, acceptance_id)
+    if row is None or row.level != scope:
+        raise not_found("acceptance")
+    posted = Result(passed=passed, level=level, decided_on=decided_on.isoformat(), reference=reference)
+    conflict = result_conflict(row.state, row.level, _recorded(row), posted)
+    if conflict:
+        raise _conflict(conflict, "result-refused")
+    if row.state in ("passed", "failed"):
+        return False
+    state = "passed" if passed else "failed"
+    done = await uow.session.execute(update(acceptances).where(and_(
+        acceptances.c.id == acceptance_id, acceptances.c.state == "district_reviewed")).values(
+        state=state, open_project_id=None, result_passed=passed, result_decided_on=decided_on,
+        result_reference=reference, result_by=by, result_at=utcnow()))
+    if done.rowcount != 1:  # lost a race the row lock should have prevented; let the caller retry cleanly
+        raise _conflict("the acceptance changed while the result was being recorded", "result-refused")
+    data: dict[str, Any] = {"acceptance_id": acceptance_id, "project_id": row.project_id,
+                            "street_code": row.street_code, "level": level, "decided_on": decided_on.isoformat(),
+                            "reference": reference}
+    if passed:
+        uow.emit("fc.acceptance.passed", row.project_id, {**data, "final_expenditure_fen": expenditure_of(row)})
+    else:
+        uow.emit("fc.acceptance.failed", row.project_id, data)
+    return True

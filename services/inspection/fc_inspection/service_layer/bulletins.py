@@ -1,0 +1,84 @@
+"""Monthly evaluation bulletins (每月评价通报, §5.6): computed from the projections, then frozen."""
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from fc_shared.errors import Problem
+from fc_shared.uow import UnitOfWork, utcnow
+
+from ..adapters.tables import bulletins, capital_plans, expenditures, milestones, problems, projects, streets
+from ..domain.bulletin import StreetProgress, annual_rollup, rank_streets
+
+
+def month_end(month: str) -> date:
+    year, mon = int(month[:4]), int(month[5:7])
+    return date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+async def street_progress(session, end: date) -> list[StreetProgress]:
+    """Every street inspection knows, with its progress inputs as of ``end``."""
+    codes = {r.code for r in (await session.execute(select(streets.c.code))).all()}
+    states: dict[str, list[str]] = defaultdict(list)
+    for r in (await session.execute(select(projects.c.street_code, projects.c.state))).all():
+        states[r.street_code].append(r.state)
+        codes.add(r.street_code)
+    due: dict[str, int] = defaultdict(int)
+    on_time: dict[str, int] = defaultdict(int)
+    for r in (await session.execute(select(milestones).where(milestones.c.planned_on <= end))).all():
+        due[r.street_code] += 1
+        if r.actual_on is not None and r.actual_on <= r.planned_on:
+            on_time[r.street_code] += 1
+    opened: dict[str, int] = defaultdict(int)
+    closed: dict[str, int] = defaultdict(int)
+    for r in (await session.execute(select(problems).where(problems.c.opened_on <= end))).all():
+        opened[r.street_code] += 1
+        if r.closed_on is not None and r.closed_on <= end:
+            closed[r.street_code] += 1
+    spent = dict((await session.execute(
+        select(expenditures.c.street_code, func.sum(expenditures.c.amount_fen))
+        .where(expenditures.c.eligible.is_(True), expenditures.c.reported_on <= end)
+        .group_by(expenditures.c.street_code))).all())
+    planned = dict((await session.execute(
+        select(capital_plans.c.street_code, func.sum(capital_plans.c.construction_total_fen))
+        .group_by(capital_plans.c.street_code))).all())
+    return [StreetProgress(street_code=c, project_states=tuple(states[c]), milestones_due=due[c],
+                           milestones_on_time=on_time[c], problems_opened=opened[c], problems_closed=closed[c],
+                           spent_fen=int(spent.get(c) or 0), planned_fen=int(planned.get(c) or 0))
+            for c in sorted(codes)]
+
+
+async def publish(uow: UnitOfWork, by: str, month: str) -> dict[str, Any]:
+    if month_end(month).replace(day=1) > utcnow().date():
+        raise Problem(422, "Month not begun", f"{month} has not begun; a bulletin reports progress made",
+                      type_="month-in-future")
+    exists = (await uow.session.execute(select(bulletins.c.month).where(bulletins.c.month == month))).first()
+    if exists:
+        raise Problem(409, "Conflict", f"the bulletin for {month} is already published and cannot change",
+                      type_="bulletin-published")
+    ranked = rank_streets(await street_progress(uow.session, month_end(month)))
+    ranking = [{"street_code": r.street_code, "rank": r.rank, "score": float(r.score),
+                "components": {k: float(v) for k, v in r.components.items()}, "inputs": r.inputs} for r in ranked]
+    row = {"month": month, "ranking": ranking, "published_by": by, "published_at": utcnow()}
+    try:
+        await uow.session.execute(bulletins.insert().values(**row))
+    except IntegrityError:
+        raise Problem(409, "Conflict", f"the bulletin for {month} is already published and cannot change",
+                      type_="bulletin-published") from None
+    uow.emit("fc.bulletin.published", f"bulletin-{month}", {
+        "month": month, "ranking": [{k: e[k] for k in ("street_code", "rank", "score")} for e in ranking]})
+    return row
+
+
+async def annual(session, year: int) -> tuple[list[str], list[Any]]:
+    rows = (await session.execute(select(bulletins).where(bulletins.c.month.like(f"{year:04d}-%"))
+                                  .order_by(bulletins.c.month))).all()
+    months = [r.month for r in rows]
+    data = {r.month: [(e["street_code"], e["rank"], Decimal(str(e["score"]))) for e in r.ranking] for r in rows}
+    return months, annual_rollup(data)

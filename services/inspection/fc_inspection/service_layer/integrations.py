@@ -1,0 +1,82 @@
+"""Province/city systems: per-integration secrets and results arriving as signed webhooks."""
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from fc_shared.errors import Problem
+from fc_shared.uow import UnitOfWork, utcnow
+from fc_shared.webhooks import SignatureError, new_secret, verify
+
+from ..adapters.tables import integrations, webhook_messages
+from . import acceptances as acc
+
+
+class WebhookResult(BaseModel):
+    """The body a province/city system signs: which acceptance, and its result."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    acceptance_id: str = Field(min_length=1, max_length=36)
+    passed: bool = Field(strict=True)
+    level: str = Field(pattern="^(city|province)$")
+    decided_on: date
+    reference: str = Field(min_length=1, max_length=200)
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, type_="bad-webhook-signature")
+
+
+async def create(uow: UnitOfWork, scope: str, name: str) -> dict[str, Any]:
+    row = {"id": str(uuid.uuid4()), "scope": scope, "name": name, "secret": new_secret(), "created_at": utcnow()}
+    await uow.session.execute(integrations.insert().values(**row))
+    return row
+
+
+async def rotate(uow: UnitOfWork, integration_id: str) -> dict[str, Any]:
+    """A new secret replaces the old one at once; the old one verifies nothing from now on."""
+    secret, now = new_secret(), utcnow()
+    done = await uow.session.execute(update(integrations).where(integrations.c.id == integration_id)
+                                     .values(secret=secret, rotated_at=now))
+    if done.rowcount != 1:
+        raise Problem(404, "Not Found", "no such integration", type_="not-found")
+    row = (await uow.session.execute(select(integrations).where(integrations.c.id == integration_id))).first()
+    return dict(row._mapping)
+
+
+async def receive(new_uow: Callable[[], UnitOfWork], integration_id: str, headers: dict[str, str],
+                  body: bytes) -> tuple[WebhookResult, bool]:
+    """Verify (signature, 5-minute timestamp window, unseen id), then record the result; nothing is written on refusal."""
+    async with new_uow() as uow:
+        row = (await uow.session.execute(select(integrations).where(integrations.c.id == integration_id))).first()
+        if row is None:
+            raise _unauthorized("unknown integration")
+        try:
+            webhook_id = verify(row.secret, headers, body)
+        except SignatureError as exc:
+            raise _unauthorized(f"webhook rejected: {exc}") from None
+        try:
+            result = WebhookResult.model_validate(json.loads(body))
+        except (ValueError, ValidationError) as exc:
+            errors = exc.errors() if isinstance(exc, ValidationError) else [{"msg": str(exc)}]
+            raise Problem(422, "Validation failed", "the webhook body is not a result",
+                          type_="validation", errors=[{"loc": [str(p) for p in e.get("loc", ())],
+                                                       "msg": str(e.get("msg", ""))} for e in errors]) from None
+        try:
+            await uow.session.execute(webhook_messages.insert().values(
+                integration_id=integration_id, webhook_id=webhook_id, received_at=utcnow()))
+        except IntegrityError:
+            raise _unauthorized("webhook rejected: this webhook-id was already received (replay)") from None
+        applied = await acc.record_result(uow, f"integration:{row.scope}:{integration_id}", row.scope,
+                                          result.acceptance_id, result.passed, result.level, result.decided_on,
+                                          result.reference)
+        await uow.commit()
+    return result, applied
