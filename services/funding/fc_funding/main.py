@@ -5,13 +5,14 @@ from fc_shared.events import TOPIC_INSPECTION, TOPIC_REGISTRY
 from .adapters.tables import metadata, spine
 from .entrypoints.api import router
 from .entrypoints.handlers import HANDLERS
+from .entrypoints.jobs import sweep_parked_events
 from .settings import FundingSettings
 
 
 def build_spec(settings: FundingSettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="funding", settings=settings or FundingSettings(), metadata=metadata, spine=spine, routers=[router],
-        consumes=[TOPIC_REGISTRY, TOPIC_INSPECTION], handlers=HANDLERS,
+        consumes=[TOPIC_REGISTRY, TOPIC_INSPECTION], handlers=HANDLERS, jobs=[sweep_parked_events],
         description="Awards in lieu of subsidies (以奖代补): rules F1–F7, ledger, year close, budget.",
     )
 

@@ -25,6 +25,7 @@ async def on_year_end_incomplete(uow: UnitOfWork, event: Event) -> None:
 async def on_acceptance_passed(uow: UnitOfWork, event: Event) -> None:
     """§5.3: approve and pay (or recover) on a passed city/province acceptance."""
     project_id = str(event.data["project_id"])
+    ledger.passed_data(event.data)  # a malformed result fails here, before it could be parked
     project = await ledger.lock_project(uow, project_id)
     if project is None:
         await park(uow, project_id, event)

@@ -83,7 +83,7 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
     return entry_id
 
 
-def _passed_data(data: dict[str, Any]) -> tuple[str, str, date, int, dict[str, int]]:
+def passed_data(data: dict[str, Any]) -> tuple[str, str, date, int, dict[str, int]]:
     level = data.get("level")
     if level not in rules.LEVELS:
         raise ValueError(f"fc.acceptance.passed with unknown level {level!r}")
@@ -96,7 +96,7 @@ def _passed_data(data: dict[str, Any]) -> tuple[str, str, date, int, dict[str, i
 
 async def settle_acceptance(uow: UnitOfWork, project: Row, data: dict[str, Any], source_event_id: str) -> bool:
     """§5.3: record the approval (核定) of a passed acceptance and pay or recover the difference, once per level."""
-    acceptance_id, level, decided_on, eligible, _ = _passed_data(data)
+    acceptance_id, level, decided_on, eligible, _ = passed_data(data)
     session = uow.session
     earlier = (await session.execute(select(approvals.c.level, approvals.c.acceptance_id)
                                       .where(approvals.c.project_id == project.id))).all()

@@ -138,3 +138,21 @@ async def test_concurrent_duplicate_acceptances_pay_once(funding_app, kit):
         le = ledger_entries
         assert await kit.count(app, le, le.c.project_id == project, le.c.kind == "disbursement") == 1
         assert await kit.count(app, le, le.c.project_id == project, le.c.kind == "approval") == 1
+
+
+async def test_f3_a_community_already_awarded_brings_only_the_top_up(funding_app, kit):
+    app = funding_app(run_workers=False)
+    a, b, c = kit.new_id("a"), kit.new_id("b"), kit.new_id("c")
+    async with app_client(app) as client:
+        await kit.handle(app, kit.approved(a, community_ids=["c1", "c2"]), kit.approved(b, community_ids=["c2", "c3"]),
+                         kit.approved(c, community_ids=["c1"], target_level="province"),
+                         kit.passed(a, "city", 12_000_000), kit.passed(b, "city", 5_000_000),
+                         kit.passed(c, "province", 3_000_000))
+
+        async def funding(p):
+            return (await client.get(f"/api/v1/projects/{p}/funding", headers=kit.OFFICE)).json()
+        fa, fb, fc = await funding(a), await funding(b), await funding(c)
+        assert (fa["award_fen"], fa["paid_fen"]) == (1_000_000_000, 1_000_000_000)
+        assert (fb["award_fen"], fb["entitlement_fen"], fb["paid_fen"]) == (0, 0, 0)
+        assert fb["entries"][0]["rules"] == ["F1", "F3", "F5"]
+        assert (fc["award_fen"], fc["entitlement_fen"], fc["paid_fen"]) == (200_000_000, 200_000_000, 200_000_000)
