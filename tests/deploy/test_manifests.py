@@ -177,6 +177,13 @@ def test_kafka_is_kraft_with_node_pools_and_replication(overlay, nodes, replicat
     assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
     assert kafka["metadata"]["annotations"]["strimzi.io/node-pools"] == "enabled"
     assert "zookeeper" not in kafka["spec"]
+    for listener in kafka["spec"]["kafka"]["listeners"]:
+        assert listener["type"] == "internal", "no client authentication yet: never expose Kafka"
+        peers = [p["podSelector"]["matchLabels"] for p in listener["networkPolicyPeers"]]
+        for svc in SERVICES:
+            for component in ("api", "workers"):
+                pod = one(docs, "Deployment", f"{svc}-{component}")["spec"]["template"]["metadata"]["labels"]
+                assert any(_labels_match(peer, pod) for peer in peers), f"{svc}-{component} cannot reach Kafka"
     config = kafka["spec"]["kafka"]["config"]
     assert config["default.replication.factor"] == replication
     assert config["min.insync.replicas"] == min_isr
@@ -274,6 +281,8 @@ def test_service_routes_to_api_pods_and_prometheus_scrapes_api_and_workers(svc):
     scraped = [s for s in of_kind(docs, "Service") if _selects(monitor["spec"]["selector"], s["metadata"]["labels"])]
     scraped_pods = [p for s in scraped for p in (api_pods, worker_pods) if _labels_match(s["spec"]["selector"], p)]
     assert api_pods in scraped_pods and worker_pods in scraped_pods
+    # A worker that lost Kafka turns unready; its fc_broker_up=0 must still be scraped.
+    assert one(docs, "Service", f"{svc}-workers")["spec"]["publishNotReadyAddresses"] is True
     for endpoint in monitor["spec"]["endpoints"]:
         assert endpoint["path"] == "/metrics"
         assert all(endpoint["port"] in {p["name"] for p in s["spec"]["ports"]} for s in scraped)
