@@ -30,7 +30,7 @@ async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings) 
     """Keep the event (for replay) and queue one delivery per matching subscription."""
     now = utcnow()
     await uow.session.execute(insert(events).values(
-        id=event.id, type=event.type, subject=event.subject, body=event.to_json(), received_at=now))
+        id=event.id, type=event.type, subject=event.subject or "", body=event.to_json(), received_at=now))
     subs = (await uow.session.execute(
         select(subscriptions.c.id, subscriptions.c.event_types).where(subscriptions.c.status.in_(RECEIVING)))).all()
     due = now + timedelta(seconds=first_attempt_delay(settings.retry_schedule_s))

@@ -41,7 +41,7 @@ async def inject(app, event: Event) -> bool:
 
 def project_event(type_: str, street_code: str = "S01", **data) -> Event:
     body = {"project_id": data.pop("project_id", "p-1"), "street_code": street_code, **data}
-    return Event(type=type_, source="/registry", subject=body["project_id"], data=body)
+    return Event(type=type_, source="/registry", subject=body["project_id"] or street_code, data=body)
 
 
 async def rows(app, table, *where):
