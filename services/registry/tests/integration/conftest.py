@@ -120,3 +120,9 @@ __all__ = ["World", "outbox_events", "OFFICE", "asyncio"]
 @pytest.fixture
 def outbox():
     return outbox_events
+
+
+@pytest.fixture
+def world_of():
+    """World for a client the test built itself (e.g. an app with workers running)."""
+    return World
