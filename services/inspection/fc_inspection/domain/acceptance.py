@@ -36,19 +36,22 @@ def effective_state(project: ProjectFacts, has_open_acceptance: bool) -> str:
     return project.state
 
 
+def highest_level(*levels: str | None) -> str | None:
+    """F3/§4.7: the highest acceptance level reached, from the registry's projection and inspection's own results."""
+    known = [lv for lv in levels if lv in LEVEL_RANK]
+    return max(known, key=LEVEL_RANK.__getitem__) if known else None
+
+
 def application_refusal(project: ProjectFacts, level: str, has_open_acceptance: bool,
                         latest_evaluation: EvaluationFacts | None) -> str | None:
     """§4.7(1): why an acceptance application is refused (409), or None when it may proceed."""
     if has_open_acceptance:
         return "the project already has an open acceptance application"
     state = effective_state(project, has_open_acceptance)
-    if state == "approved":
-        pass
-    elif state in ("accepted", "named") and project.accepted_level:
-        if LEVEL_RANK[level] <= LEVEL_RANK.get(project.accepted_level, 0):
-            return f"the project is already accepted at {project.accepted_level} level; only a higher level may be applied for"
-    else:
+    if state not in ("approved", "accepted", "named") or (state != "approved" and not project.accepted_level):
         return f"the project is {state}; acceptance needs an approved project (or one accepted at city applying for province)"
+    if project.accepted_level and LEVEL_RANK[level] <= LEVEL_RANK[project.accepted_level]:
+        return f"the project is already accepted at {project.accepted_level} level; only a higher level may be applied for"
     if latest_evaluation is None:
         return "the project has no nine-scenario evaluation; every standard indicator must be met"
     if not latest_evaluation.all_standard_met:

@@ -20,6 +20,7 @@ from ..domain.acceptance import (
     ProjectFacts,
     Result,
     application_refusal,
+    highest_level,
     result_conflict,
     review_outcome,
 )
@@ -57,8 +58,11 @@ async def apply(uow: UnitOfWork, principal: Principal, project_id: str, level: s
     open_row = (await uow.session.execute(select(acceptances.c.id)
                                           .where(acceptances.c.open_project_id == project_id))).first()
     latest = await latest_for(uow.session, project_id)
+    passed_levels = (await uow.session.execute(select(acceptances.c.level).where(
+        acceptances.c.project_id == project_id, acceptances.c.state == "passed"))).scalars().all()
+    reached = highest_level(project.accepted_level, *passed_levels)
     refusal = application_refusal(
-        ProjectFacts(state=project.state, accepted_level=project.accepted_level), level, open_row is not None,
+        ProjectFacts(state=project.state, accepted_level=reached), level, open_row is not None,
         EvaluationFacts(all_standard_met=latest.all_standard_met, standard_met=latest.standard_met,
                         standard_total=latest.standard_total) if latest else None)
     if refusal:

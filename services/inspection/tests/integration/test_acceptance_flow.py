@@ -157,6 +157,12 @@ async def test_results_posted_concurrently_take_effect_once(inspection_app, kit)
                                   json={**RESULT, "passed": False}, headers=CITY)
         assert other.status_code == 409
         assert await kit.outbox(app, project.id, "fc.acceptance.failed") == []
+        # Registry has not moved the project yet, but inspection knows it reached city: no second city award.
+        body = kit.application(project.id)
+        r = await client.post("/api/v1/acceptances", json=body, headers=project.headers)
+        assert r.status_code == 409 and "higher level" in r.json()["detail"]
+        r = await client.post("/api/v1/acceptances", json={**body, "level": "province"}, headers=project.headers)
+        assert r.status_code == 201
 
 
 async def test_a_failed_result_closes_the_application_and_a_city_acceptance_may_go_for_province(inspection_app, kit):

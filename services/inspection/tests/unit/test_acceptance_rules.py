@@ -78,3 +78,16 @@ def test_the_same_result_again_is_a_no_op_and_a_different_one_conflicts():
 def test_a_result_of_another_level_conflicts():
     assert "province" in result_conflict("district_reviewed", "city", None,
                                          Result(passed=True, level="province", decided_on="2026-10-01", reference="r"))
+
+
+def test_inspections_own_pass_counts_before_registry_catches_up():
+    from fc_inspection.domain.acceptance import highest_level
+
+    assert highest_level(None, "city") == "city" and highest_level("city", "province") == "province"
+    assert highest_level(None) is None
+    # registry still says district_reviewed, but inspection recorded the city pass
+    lagging = ProjectFacts("district_reviewed", highest_level(None, "city"))
+    assert "higher level" in application_refusal(lagging, "city", False, ALL_MET)
+    assert application_refusal(lagging, "province", False, ALL_MET) is None
+    # even an approved snapshot cannot bring a second award at the same level
+    assert "higher level" in application_refusal(ProjectFacts("approved", "city"), "city", False, ALL_MET)
