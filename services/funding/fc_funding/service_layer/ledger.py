@@ -67,12 +67,15 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
         rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
         reverses_entry_id=reverses_entry_id, reason=reason, at=utcnow()))
     entry_id = int(result.inserted_primary_key[0])
-    if reverses_entry_id is not None:
-        return entry_id
     common = {"project_id": project.id, "street_code": project.street_code, "entry_id": entry_id,
               "amount_fen": amount_fen, "rules": list(rules_), "year": year, **(extra or {})}
+    if reverses_entry_id is not None:
+        # Announced too (negative amount), so projections downstream keep the same totals.
+        common.update(reverses_entry_id=reverses_entry_id, reason=reason)
     if kind in PAID_KINDS:
         uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
+        if reverses_entry_id is not None:
+            return entry_id
         budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
         if plans.budget_exceeded(budget, committed_before, amount_fen):
             uow.emit("fc.budget.exceeded", project.id, {

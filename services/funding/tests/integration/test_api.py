@@ -153,6 +153,9 @@ async def test_finance_corrects_by_reversing_entries(funding_app, kit):
                                   headers=kit.FINANCE)).status_code == 404
         f = (await client.get(f"/api/v1/projects/{project}/funding", headers=kit.FINANCE)).json()
         assert f["paid_fen"] == 900_000_000 and len(f["entries"]) == 4
+        announced = [d for d in await _outbox(app, "fc.subsidy.disbursed") if d.get("reverses_entry_id")]
+        assert [(d["kind"], d["amount_fen"], d["reverses_entry_id"]) for d in announced] == [
+            ("reward", -50_000_000, ids["reward"])]
         # The original stays as it was: corrections append, never update.
         le = ledger_entries
         assert await kit.count(app, le, le.c.id == ids["reward"], le.c.amount_fen == 50_000_000) == 1
