@@ -12,6 +12,10 @@ async def on_project_event(uow: UnitOfWork, event: Event) -> None:
     """Any fc.project.*: keep the projection, then run whatever waited for this project."""
     snap = await record_snapshot(uow, event.data)
     await replay_parked(uow, snap.project_id)
+    if snap.task_year is not None and await ledger.year_closed(uow.session, snap.task_year):
+        # Funding learnt of this project after its task year was closed: the close covers it too.
+        project = await ledger.lock_project(uow, snap.project_id)
+        await ledger.pay_interim(uow, project, snap.task_year, source_event_id=event.id)
 
 
 async def on_year_end_incomplete(uow: UnitOfWork, event: Event) -> None:

@@ -136,6 +136,10 @@ async def settle_acceptance(uow: UnitOfWork, project: Row, data: dict[str, Any],
     return True
 
 
+async def year_closed(session, year: int) -> bool:
+    return (await session.execute(select(year_closes.c.year).where(year_closes.c.year == year))).first() is not None
+
+
 def interim_eligible(project: Row, year: int) -> bool:
     """F4: approved, its task year is ``year``, and not accepted at any level."""
     return (project.task_year == year and project.approved_on is not None and project.accepted_level is None

@@ -56,18 +56,26 @@ async def test_year_close_pays_each_unfinished_project_its_interim_once(funding_
         for project in (accepted, later, withdrawn):
             assert await kit.count(app, le, le.c.project_id == project) == 0
 
+        # A project funding hears of only after the close is covered by it, once.
+        late = kit.new_id("late")
+        await kit.handle(app, kit.approved(late), kit.project_event("fc.project.updated", late, state="approved"))
+        assert await kit.count(app, le, le.c.project_id == late, le.c.kind == "interim") == 1
+        later_event = kit.project_event("fc.project.updated", later, state="approved", task_year=2021)
+        await kit.handle(app, later_event)
+        assert await kit.count(app, le, le.c.project_id == later) == 0
+
         year = (await client.get("/api/v1/years/2020/funding", headers=kit.AUDITOR)).json()
-        assert year["closed"] is True and year["committed_fen"] == 1_400_000_000
-        assert year["remaining_fen"] == 1_000_000_000 - 1_400_000_000
+        assert year["closed"] is True and year["committed_fen"] == 2_100_000_000
+        assert year["remaining_fen"] == 1_000_000_000 - 2_100_000_000
         assert (await client.get("/api/v1/years/2020/funding", headers=kit.street("S01"))).status_code == 403
 
         # The second interim took the year past its budget: finance is alerted, the payment still stands.
         exceeded = await _outbox(app, "fc.budget.exceeded")
-        assert len(exceeded) == 1
-        assert exceeded[0]["budget_fen"] == 1_000_000_000 and exceeded[0]["committed_fen"] == 1_400_000_000
+        assert [(e["budget_fen"], e["committed_fen"]) for e in exceeded] == [
+            (1_000_000_000, 1_400_000_000), (1_000_000_000, 2_100_000_000)]
         disbursed = await _outbox(app, "fc.subsidy.disbursed")
         assert sorted((d["project_id"], d["kind"], d["year"]) for d in disbursed) == sorted(
-            [(due, "interim", 2020), (by_event, "interim", 2020)])
+            [(due, "interim", 2020), (by_event, "interim", 2020), (late, "interim", 2020)])
 
 
 async def test_budget_is_finance_only_and_amounts_are_strict(funding_app, kit):
