@@ -138,7 +138,10 @@ def _ops_routes(app: FastAPI) -> None:
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             checks["database"] = f"down: {type(exc).__name__}"
         checks["broker"] = "ok" if await broker_reachable(runtime.platform.kafka_bootstrap) else "down"
-        if all(v == "ok" for v in checks.values()):
+        # An API-only process writes to its outbox and never needs the broker to serve: it stays
+        # ready (and reports the outage); a process running relay and consumers does need it.
+        required = checks if runtime.platform.run_workers else {"database": checks["database"]}
+        if all(v == "ok" for v in required.values()):
             return {"status": "ready", "checks": checks}
         return problem_response(request, 503, "Service Unavailable", "a dependency is down",
                                 "not-ready", checks=checks)
