@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from fc_shared.uow import utcnow
 from fc_shared.webhooks import headers_for
 
+from ..adapters.metrics import ALERT_EMAILS, WEBHOOK_ATTEMPTS, WEBHOOK_LATENCY
 from ..adapters.tables import emails
 from ..domain.delivery import AttemptResult, retry_delay
 from ..service_layer import deliveries as svc
@@ -114,6 +115,8 @@ class Dispatcher:
             async with self.runtime.uow() as uow:
                 outcome = await svc.record_attempt(uow, claim, result, self.settings)
                 await uow.commit()
+            WEBHOOK_ATTEMPTS.labels(outcome.value).inc()
+            WEBHOOK_LATENCY.observe(result.latency_ms / 1000)
             log.info("webhook attempt", extra={"delivery_id": claim.delivery_id, "outcome": outcome.value,
                                                "status_code": result.status_code, "latency_ms": result.latency_ms})
         except asyncio.CancelledError:
@@ -173,6 +176,7 @@ async def send_due_emails(runtime, batch: int = 20) -> int:
             error = f"{type(exc).__name__}: {exc}"[:500]
         attempts = mail.attempts + 1
         done = utcnow()
+        ALERT_EMAILS.labels("sent" if error is None else "failed").inc()
         values: dict = {"attempts": attempts, "claimed_until": None, "last_error": error}
         if error is None:
             values.update(status="sent", sent_at=done, next_attempt_at=None)

@@ -14,6 +14,7 @@ from fc_shared.errors import Problem
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
+from ..adapters.metrics import ENDPOINTS_DISABLED
 from ..adapters.tables import deliveries, delivery_attempts, events, subscriptions
 from ..domain.delivery import (AttemptResult, Outcome, classify, first_attempt_delay, parse_retry_after,
                                retry_delay, should_disable, signing_secrets, wants)
@@ -147,6 +148,7 @@ async def _disable(uow: UnitOfWork, sub: Row, reason: str, failing_since: dateti
         status="disabled", disabled_reason=reason, updated_at=now))
     data = {"subscription_id": sub.id, "url": sub.url, "reason": reason, "failing_since": failing_since}
     event = uow.emit("fc.webhook.endpoint_disabled", sub.id, data)
+    ENDPOINTS_DISABLED.inc()
     await alert_svc.raise_alerts(uow, event.id, event.type, event.to_dict()["data"], today=now.date(),
                                  email_enabled=settings.email_enabled)
 
