@@ -224,3 +224,13 @@ async def test_upsert_inserts_then_updates(db_url, kit):
         assert [(r.id, r.name) for r in rows] == [("t1", "second")]
     finally:
         await engine.dispose()
+
+
+async def test_api_only_process_stays_ready_through_a_broker_outage(db_url, kit, spine_app_factory):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, bootstrap=f"127.0.0.1:{free_port()}", consume=False)
+    async with app_client(app) as client:
+        app.state.runtime.platform.run_workers = False  # as an API-only Deployment runs
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": "ok", "broker": "down"}
