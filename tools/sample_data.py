@@ -99,6 +99,8 @@ def load(urls: dict[str, str], jwt_secret: str) -> dict[str, int]:
             if stage == "approved":
                 _ok(client.post(f"{reg}/projects/{pid}/milestones", headers=office, json={
                     "title": "样例：实施方案评审", "planned_on": (approved_on + timedelta(days=45)).isoformat()}))
+        # Let the watcher see today's deadlines now rather than at its next daily run.
+        _ok(client.post(f"{reg}/deadlines/scan", json={"as_of": today.isoformat()}, headers=office))
     return counts
 
 

@@ -23,7 +23,7 @@ def make_app(db_url, broker, tmp_path):
         from fc_registry.settings import RegistrySettings
 
         settings = RegistrySettings(database_url=db_url, platform=platform_settings(
-            broker.bootstrap, data_dir=tmp_path / "data", run_workers=workers), watcher_enabled=False, **overrides)
+            broker.bootstrap, data_dir=tmp_path / "data", run_workers=workers), **{"watcher_enabled": False, **overrides})
         return build_app(settings)
 
     return _make
