@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fc_shared.auth import Principal
 from fc_shared.contracts import EXPENSE_CATEGORIES
+from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -37,8 +38,6 @@ async def required_departments(session) -> list[str]:
 
 async def set_required_departments(uow: UnitOfWork, by: str, departments: list[str]) -> list[str]:
     """Configurable set (§4.7(2)); applications already made keep the set they were made with."""
-    from fc_shared.db import upsert
-
     await upsert(uow.session, config, {"key": REQUIRED_DEPARTMENTS_KEY},
                  {"value": departments, "updated_by": by, "updated_at": utcnow()})
     return departments

@@ -148,7 +148,14 @@ async def test_results_posted_concurrently_take_effect_once(inspection_app, kit)
     app = inspection_app
     async with app_client(app) as client:
         project = await kit.approved_project(app)
-        acc = await kit.district_reviewed(client, project)
+        acc = await kit.applied(client, project)
+        # The four departments decide at the same moment: exactly one of them completes the review.
+        reviewed = await asyncio.gather(*[
+            client.post(f"/api/v1/acceptances/{acc['id']}/reviews", json={"department_code": d, "passed": True,
+                                                                          "findings": ""},
+                        headers=auth("department", department_code=d)) for d in DEPARTMENTS])
+        assert [r.status_code for r in reviewed] == [201] * 4, [r.text for r in reviewed]
+        assert len(await kit.outbox(app, project.id, "fc.acceptance.district_reviewed")) == 1
         answers = await asyncio.gather(*[
             client.post(f"/api/v1/acceptances/{acc['id']}/result", json=RESULT, headers=CITY) for _ in range(6)])
         assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
