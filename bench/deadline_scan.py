@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/deadline_scan.py [--projects 1000000] [--keep]
 
-Loads projects and their followed deadlines with COPY (asyncpg), runs the registry's real migrations
-first, then times (a) the watcher's due-deadline query, (b) its year-end query, (c) one whole scan as
-of a date (firing the alerts that are due, writing events to the outbox) and (d) the same scan again
-(nothing left to fire). Target: the scan queries under 1 s on 1,000,000 projects.
+Runs the registry's real migrations, loads projects and their followed deadlines (creation and
+task-year end) with COPY (asyncpg), then times (a) the watcher's due-deadline query, (b) one whole
+scan as of a date (firing the ~2,000 alerts due, writing their events to the outbox) and (c) the same
+scan again (nothing left to fire). Target: the scan query under 1 s on 1,000,000 projects.
 """
 from __future__ import annotations
 
@@ -45,12 +45,20 @@ def _rows(n: int):
         projects.append((pid, "S%02d" % (i % 8 + 1), f"bench-{i}", "renovation", "city", 20.0, 15, 12, None, state,
                          None, None, approved_on, deadline, task_year, None, None, f'["{pid}"]',
                          approved_on or date(2022, 1, 1), now, None, 1))
-        if task_year == AS_OF.year - 1 and state in ("approved", "accepting", "district_reviewed"):
-            # Steady state: last year's year-end alerts fired on 31 December, except a few left to fire now.
-            if year_end_pending < DUE_TODAY:
-                year_end_pending += 1
-            else:
-                fired.append((f"year_end:{pid}", -1, date(AS_OF.year - 1, 12, 31), str(uuid.uuid4()), now))
+        if deadline is not None:
+            year_end_key, year_end_due = f"year_end:{pid}", date(task_year, 12, 31)
+            if state in ("accepted", "named"):
+                deadlines.append((year_end_key, "year_end", pid, "S%02d" % (i % 8 + 1), year_end_due, None, None, now, now))
+            elif year_end_due >= AS_OF:
+                deadlines.append((year_end_key, "year_end", pid, "S%02d" % (i % 8 + 1), year_end_due, year_end_due,
+                                  None, None, now))
+            elif task_year == AS_OF.year - 1 and year_end_pending < DUE_TODAY:
+                year_end_pending += 1  # last year's end not yet announced: the scan fires these now
+                deadlines.append((year_end_key, "year_end", pid, "S%02d" % (i % 8 + 1), year_end_due, year_end_due,
+                                  None, None, now))
+            else:  # steady state: announced on its 31 December
+                deadlines.append((year_end_key, "year_end", pid, "S%02d" % (i % 8 + 1), year_end_due, None, -1, None, now))
+                fired.append((year_end_key, -1, year_end_due, str(uuid.uuid4()), now))
         if deadline is not None:
             if i < DUE_TODAY:
                 nxt, last = AS_OF - timedelta(days=rnd.randrange(0, 2)), None
@@ -98,9 +106,7 @@ async def main(n: int, keep: bool) -> None:
             print(f"loaded {len(projects):,} projects, {len(deadlines):,} deadlines, {len(fired):,} fired alerts in {time.perf_counter() - t0:.1f} s")
             due_sql = str(watcher.due_deadlines_query(AS_OF).compile(compile_kwargs={"literal_binds": True},
                                                                        dialect=_pg_dialect()))
-            year_sql = str(watcher.year_end_query(AS_OF.year - 1).compile(compile_kwargs={"literal_binds": True},
-                                                                            dialect=_pg_dialect()))
-            for label, sql in (("due-deadline query", due_sql), ("year-end query", year_sql)):
+            for label, sql in (("due-deadline query (LIMIT 500 batch)", due_sql),):
                 plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                 timings = []
                 for _ in range(5):

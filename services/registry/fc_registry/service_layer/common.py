@@ -71,7 +71,8 @@ async def add_deadline(uow: UnitOfWork, key: str, kind: str, due_on: date, thres
     """Start following a deadline; a deadline is followed once, so a known key is left alone."""
     return await insert_if_absent(uow, deadlines, {
         "key": key, "kind": kind, "project_id": project_id, "street_code": street_code, "due_on": due_on,
-        "next_alert_on": None if resolved else next_alert_on(due_on, None, thresholds), "last_threshold": None,
+        "next_alert_on": None if resolved else (due_on if kind == "year_end" else next_alert_on(due_on, None, thresholds)),
+        "last_threshold": None,
         "resolved_at": utcnow() if resolved else None, "created_at": utcnow()}, ["key"])
 
 

@@ -78,7 +78,7 @@ async def update_config(uow: UnitOfWork, patch: dict[str, Any], by: str) -> Regi
 async def _reschedule(uow: UnitOfWork, thresholds: tuple[int, ...]) -> None:
     """New thresholds apply to deadlines still followed: recompute when each next alert falls due."""
     rows = (await uow.session.execute(select(deadlines.c.key, deadlines.c.due_on, deadlines.c.last_threshold)
-                                      .where(deadlines.c.resolved_at.is_(None)))).all()
+                                      .where(deadlines.c.resolved_at.is_(None), deadlines.c.kind != "year_end"))).all()
     for row in rows:
         await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key).values(
             next_alert_on=next_alert_on(row.due_on, row.last_threshold, thresholds)))

@@ -50,6 +50,7 @@ async def apply_inspection_event(uow: UnitOfWork, event: Event) -> None:
                    _note(event), _date(data.get("decided_on")))
     if target == "accepted":
         await resolve_deadline(uow, f"creation:{project_id}")
+        await resolve_deadline(uow, f"year_end:{project_id}")
     uow.emit("fc.project.state_changed", project_id, {
         **snapshot(project), "from_state": from_state, "to_state": target, "cause": event.type,
         "acceptance_id": data.get("acceptance_id")})

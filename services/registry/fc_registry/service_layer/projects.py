@@ -150,6 +150,8 @@ async def transition(uow: UnitOfWork, principal: Principal, project_id: str, *, 
         await add_deadline(uow, f"plan_upload:{project_id}", "plan_upload", plan_upload_due(on, cfg.plan_upload_days),
                            cfg.thresholds, project_id=project_id, street_code=project["street_code"],
                            resolved=await plans_present(uow.session, project["community_ids"]))
+        await add_deadline(uow, f"year_end:{project_id}", "year_end", date(project["task_year"], 12, 31), cfg.thresholds,
+                           project_id=project_id, street_code=project["street_code"])
     uow.emit(spec.event, project_id, {**snapshot(project), "from_state": from_state, "to_state": spec.target,
                                       "note": note, "by": principal.key, "on": on})
     return project

@@ -43,7 +43,8 @@ async def next_nodes(session, project_ids: list[str]) -> dict[str, dict[str, Any
                                                              milestones.c.actual_on.is_(None)))).all():
         offer(m.project_id, {"kind": "milestone", "title": m.title, "due_on": m.planned_on})
     for d in (await session.execute(select(deadlines).where(deadlines.c.project_id.in_(project_ids),
-                                                            deadlines.c.resolved_at.is_(None)))).all():
+                                                            deadlines.c.resolved_at.is_(None),
+                                                            deadlines.c.kind != "year_end"))).all():
         offer(d.project_id, {"kind": d.kind, "title": d.kind, "due_on": d.due_on})
     return best
 

@@ -1,8 +1,9 @@
 """Deadline watcher: approaching / breached alerts and the year-end check, each fired once.
 
-The scan reads only deadlines whose next alert is due (an index on ``next_alert_on``) and, at year
-end, the not-yet-accepted projects of that task year (an index on ``task_year, state``), so its cost
-follows the alerts due, not the number of projects.
+Every followed deadline (creation, plan upload, special plan, summaries, problems and each approved
+project's task-year end) is a row whose ``next_alert_on`` says when its next alert falls due. The
+scan reads only rows due by ``as_of`` through a partial index on that column, so its cost follows
+the alerts due, not the number of projects.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -31,19 +32,6 @@ def due_deadlines_query(as_of: date, limit: int = BATCH, postgres: bool = False)
     query = (select(deadlines).where(deadlines.c.next_alert_on.is_not(None), deadlines.c.next_alert_on <= as_of)
              .order_by(deadlines.c.next_alert_on, deadlines.c.key).limit(limit))
     return query.with_for_update(skip_locked=True) if postgres else query
-
-
-def year_end_query(year: int, limit: int = BATCH):
-    """Approved-but-not-accepted projects of ``task_year`` that have not had their year-end alert."""
-    fired = exists().where(fired_alerts.c.deadline_key == "year_end:" + projects.c.id,
-                           fired_alerts.c.threshold == YEAR_END)
-    return (select(projects).where(projects.c.task_year == year, projects.c.state.in_(IN_CREATION), ~fired)
-            .order_by(projects.c.id).limit(limit))
-
-
-def last_ended_year(as_of: date) -> int:
-    """F4: the latest task year whose 31 December is on or before ``as_of``."""
-    return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
 
 
 async def _fire(uow: UnitOfWork, key: str, threshold: int, as_of: date, emit: Callable[[], str]) -> bool:
@@ -104,6 +92,10 @@ async def scan(new_uow: Callable[[], UnitOfWork], as_of: date, *, postgres: bool
             if not rows:
                 break
             for row in rows:
+                if row.kind == "year_end":
+                    if await _year_end(uow, row, as_of):
+                        fired["fc.project.year_end_incomplete"] += 1
+                    continue
                 alert = alert_due(row.due_on, as_of, thresholds)
                 if alert is not None and (row.last_threshold is None or alert[1] < row.last_threshold
                                           or (alert[1] == 0 and row.last_threshold != 0)):
@@ -129,18 +121,21 @@ async def scan(new_uow: Callable[[], UnitOfWork], as_of: date, *, postgres: bool
                 await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key)
                                           .values(last_threshold=last, next_alert_on=nxt))
             await uow.commit()
-    year = last_ended_year(as_of)
-    while True:
-        async with new_uow() as uow:
-            rows = (await uow.session.execute(year_end_query(year))).all()
-            if not rows:
-                break
-            for row in rows:
-                data = {**snapshot(row), "year": year}
-                if await _fire(uow, f"year_end:{row.id}", YEAR_END, as_of,
-                               lambda: uow.emit("fc.project.year_end_incomplete", row.id, data).id):
-                    fired["fc.project.year_end_incomplete"] += 1
-            await uow.commit()
     return dict(fired)
 
 
+
+
+async def _year_end(uow: UnitOfWork, row, as_of: date) -> bool:
+    """F4: on 31 December of its task year a project approved but not yet accepted is announced, once."""
+    if as_of < row.due_on:
+        await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key).values(next_alert_on=row.due_on))
+        return False
+    await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key)
+                              .values(next_alert_on=None, last_threshold=YEAR_END))
+    project = (await uow.session.execute(select(projects).where(projects.c.id == row.project_id))).first()
+    if project is None or project.state not in IN_CREATION:
+        return False
+    data = {**snapshot(project), "year": row.due_on.year}
+    return await _fire(uow, row.key, YEAR_END, as_of,
+                       lambda: uow.emit("fc.project.year_end_incomplete", project.id, data).id)
