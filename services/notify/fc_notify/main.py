@@ -13,7 +13,7 @@ def build_spec(settings: NotifySettings | None = None, *, consume: bool = True) 
     settings = settings or NotifySettings()
     on_event = make_handler(settings)
     return ServiceSpec(
-        name="notify", settings=settings, metadata=metadata, spine=spine, routers=[router],
+        name=settings.name, settings=settings, metadata=metadata, spine=spine, routers=[router],
         consumes=list(TOPICS) if consume else [], handlers={t: on_event for t in EVENT_TYPES},
         jobs=[dispatch_webhooks, email_sender],
         description="Signed webhooks to province/city systems, alert inbox, e-mail.",
