@@ -86,7 +86,7 @@ async def test_summaries_problems_and_overdue(client, world, outbox):
     assert len(late) == len({(d["period"], d["period_start"]) for d in late})
 
 
-async def test_board_json_and_xlsx(client, world):
+async def test_board_json_and_xlsx(client, world, outbox):
     street = await world.street()
     late = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
     fresh = await world.approved(street, on="2024-12-01", created_on="2024-01-01", type="new_build")
@@ -94,6 +94,14 @@ async def test_board_json_and_xlsx(client, world):
     m = await client.post(f"/api/v1/projects/{fresh['id']}/milestones", headers=OFFICE,
                           json={"title": "方案评审", "planned_on": "2025-01-20"})
     assert m.status_code == 201
+    reached = await client.patch(f"/api/v1/projects/{fresh['id']}/milestones/{m.json()['id']}", headers=OFFICE,
+                                 json={"actual_on": "2025-01-18"})
+    assert reached.status_code == 200 and reached.json()["actual_on"] == "2025-01-18"
+    await client.patch(f"/api/v1/projects/{fresh['id']}/milestones/{m.json()['id']}", headers=OFFICE,
+                       json={"actual_on": None})
+    milestone_events = await outbox(client.app, "fc.project.milestone_updated", fresh["id"])
+    assert [e["data"]["actual_on"] for e in milestone_events] == [None, "2025-01-18", None]
+    assert milestone_events[0]["data"]["title"] == "方案评审" and milestone_events[0]["data"]["task_year"]
     board = (await client.get("/api/v1/board", params={"street_code": street, "as_of": "2025-01-01"},
                               headers=OFFICE)).json()["items"]
     rows = {r["project_id"]: r for r in board}
@@ -161,3 +169,33 @@ async def test_targets_coverage_and_pipeline(client, world):
     assert t["coverage"]["status"] == "missed" and street in t["coverage"]["streets_missing"]
     cfg = (await client.get("/api/v1/config", headers=OFFICE)).json()
     assert cfg["coverage_target_dates"] == {"2023": "2023-12-31", "2024": "2024-12-31"}
+
+
+async def test_streets_and_communities_crud_with_filters(client, world, outbox):
+    street = await world.street()
+    town = "T" + street[1:]
+    assert (await client.post("/api/v1/streets", json={"code": town, "name": "样例镇", "kind": "town"},
+                              headers=OFFICE)).status_code == 201
+    towns = (await client.get("/api/v1/streets", params={"kind": "town"}, headers=OFFICE)).json()["items"]
+    assert town in [t["code"] for t in towns] and all(t["kind"] == "town" for t in towns)
+    renamed = await client.patch(f"/api/v1/streets/{street}", json={"name": "更名街道"}, headers=OFFICE)
+    assert renamed.status_code == 200 and renamed.json()["name"] == "更名街道"
+    assert (await client.patch(f"/api/v1/streets/{street}", json={"name": ""}, headers=OFFICE)).status_code == 422
+    assert (await client.patch(f"/api/v1/streets/{street}", json={"name": "x"},
+                               headers=auth("street", street_code=street))).status_code == 403
+    c1 = await world.community(street)
+    await world.community(town)
+    own = auth("street", street_code=street)
+    mine = (await client.get("/api/v1/communities", headers=own)).json()["items"]
+    assert [c["id"] for c in mine] == [c1]
+    by_street = (await client.get("/api/v1/communities", params={"street_code": town}, headers=OFFICE)).json()["items"]
+    assert len(by_street) == 1 and by_street[0]["street_code"] == town
+    patched = await client.patch(f"/api/v1/communities/{c1}", json={"population": 9100, "vacant_land_m2": 1500},
+                                 headers=own)
+    assert patched.status_code == 200 and patched.json()["population"] == 9100
+    assert (await client.patch(f"/api/v1/communities/{c1}", json={"population": -1}, headers=own)).status_code == 422
+    assert (await client.patch(f"/api/v1/communities/{c1}", json={"name": None}, headers=own)).status_code == 422
+    assert (await client.patch(f"/api/v1/communities/{c1}", json={"needs": "x"},
+                               headers=auth("auditor"))).status_code == 403
+    updated = await outbox(client.app, "fc.community.updated", c1)
+    assert len(updated) == 1 and updated[0]["data"]["street_code"] == street

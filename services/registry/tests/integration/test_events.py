@@ -129,4 +129,12 @@ async def test_review_failure_returns_to_approved_and_lists_findings(make_app, b
         assert body["open_problems"][0]["owner_department"] == "civil_affairs"
         assert {d["kind"] for d in body["next_deadlines"]} >= {"creation", "plan_upload"}
         assert body["community"]["needs"]
+        await _publish(broker, TOPIC_INSPECTION, "fc.bulletin.published", pid, month="2099-01",
+                       ranking=[{"street_code": street, "rank": 1, "score": 91.5, "inputs": {"x": 1}}])
+
+        async def bulletin():
+            r = await client.get("/api/v1/public/bulletins/2099-01")
+            return r.json() if r.status_code == 200 else None
+        published = await async_wait_until(bulletin, 60, message="bulletin projected")
+        assert published["ranking"] == [{"street_code": street, "rank": 1, "score": 91.5}]
 
