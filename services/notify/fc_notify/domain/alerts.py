@@ -7,7 +7,6 @@ from typing import Any
 
 DISTRICT_OFFICE = "district_office"
 FINANCE = "finance"
-INBOX_ROLES = ("street", DISTRICT_OFFICE, FINANCE)
 
 DEADLINE_KINDS_ZH = {
     "creation": "创建期限", "plan_upload": "方案上传", "special_plan_publish": "专项规划发布",

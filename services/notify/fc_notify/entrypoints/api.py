@@ -227,11 +227,12 @@ class DeliveryDetail(DeliveryOut):
 async def list_deliveries(runtime: RuntimeDep, principal: Reader, page: PageDep,
                           subscription_id: str | None = None,
                           event_type: Annotated[str | None, Query(max_length=120)] = None,
-                          status: DeliveryStatus | None = None):
-    """Newest first; an integration sees only its own subscriptions' deliveries."""
+                          status: DeliveryStatus | None = None, since: AwareDatetime | None = None):
+    """Newest first (``since``: created at or after); an integration sees only its own subscriptions' deliveries."""
     async with runtime.sessions() as session:
         rows = await delivery_svc.list_(session, principal, subscription_id=subscription_id, event_type=event_type,
-                                        status=status, before_id=_int_cursor(page.after), limit=page.limit + 1)
+                                        status=status, since=since, before_id=_int_cursor(page.after),
+                                        limit=page.limit + 1)
     items, cursor = page_of(rows, page, lambda r: r.id)
     return Page[DeliveryOut](items=[DeliveryOut.of(r) for r in items], next_cursor=cursor)
 
@@ -282,7 +283,7 @@ class AlertOut(BaseModel):
 async def list_alerts(runtime: RuntimeDep, principal: InboxReader, page: PageDep,
                       type: Annotated[str | None, Query(max_length=80)] = None,
                       read: bool | None = None, project_id: str | None = None,
-                      street_code: str | None = None):
+                      street_code: str | None = None, since: AwareDatetime | None = None):
     """The caller's inbox, newest first: a street its own, the office and finance their role's, an auditor all."""
     query = select(alerts)
     where = alert_svc.inbox_filter(principal)
@@ -296,6 +297,8 @@ async def list_alerts(runtime: RuntimeDep, principal: InboxReader, page: PageDep
         query = query.where(alerts.c.project_id == project_id)
     if street_code:
         query = query.where(alerts.c.street_code == street_code)
+    if since:
+        query = query.where(alerts.c.created_at >= since)
     if page.after is not None:
         query = query.where(alerts.c.id < _int_cursor(page.after))
     async with runtime.sessions() as session:

@@ -176,7 +176,7 @@ async def get(session, principal: Principal, delivery_id: int) -> Row:
 
 
 async def list_(session, principal: Principal, *, subscription_id: str | None, event_type: str | None,
-                status: str | None, before_id: int | None, limit: int) -> list[Row]:
+                status: str | None, since: datetime | None = None, before_id: int | None, limit: int) -> list[Row]:
     query = _with_subject().where(_visible(principal))
     if subscription_id:
         query = query.where(deliveries.c.subscription_id == subscription_id)
@@ -184,6 +184,8 @@ async def list_(session, principal: Principal, *, subscription_id: str | None, e
         query = query.where(deliveries.c.event_type == event_type)
     if status:
         query = query.where(deliveries.c.status == status)
+    if since is not None:
+        query = query.where(deliveries.c.created_at >= since)
     if before_id is not None:
         query = query.where(deliveries.c.id < before_id)
     return list((await session.execute(query.order_by(deliveries.c.id.desc()).limit(limit))).all())

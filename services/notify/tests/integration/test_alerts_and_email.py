@@ -49,6 +49,10 @@ async def test_alerts_reach_the_right_inboxes_and_a_street_sees_only_its_own(mak
         assert {a["type"] for a in await inbox(client, FINANCE)} == {"subsidy_disbursed", "budget_exceeded"}
         assert len(await inbox(client, AUDITOR)) == 7
         assert len(await inbox(client, AUDITOR, street_code="S02")) == 2
+        assert await inbox(client, AUDITOR, since="2999-01-01T00:00:00Z") == []
+        page = await client.get("/api/v1/alerts", headers=AUDITOR, params={"limit": 4})
+        rest = await client.get("/api/v1/alerts", headers=AUDITOR, params={"cursor": page.json()["next_cursor"]})
+        assert len(page.json()["items"]) == 4 and len(rest.json()["items"]) == 3 and rest.json()["next_cursor"] is None
         assert (await client.get("/api/v1/alerts", headers=auth("department", department_code="housing"))).status_code == 403
         assert (await client.get("/api/v1/alerts")).status_code == 401
 
