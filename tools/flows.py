@@ -77,14 +77,18 @@ class Driver:
         return r.json()["id"]
 
     def project(self, community_ids: list[str], *, type_: str = "renovation", target_level: str = "city",
-                name: str | None = None, area_ha: float = 20.0) -> dict:
-        return self.call("POST", "registry", "/api/v1/projects", "district_office", json={
-            "name": name or f"测试项目{uuid.uuid4().hex[:4]}", "community_ids": community_ids, "type": type_,
-            "target_level": target_level, "area_ha": area_ha, "life_circle_minutes": 15}).json()
+                name: str | None = None, area_ha: float = 20.0, created_on: date | None = None) -> dict:
+        """A draft project; ``created_on`` back-dates the record (entering a project approved years ago)."""
+        body = {"name": name or f"测试项目{uuid.uuid4().hex[:4]}", "community_ids": community_ids, "type": type_,
+                "target_level": target_level, "area_ha": area_ha, "life_circle_minutes": 15}
+        if created_on:
+            body["created_on"] = created_on.isoformat()
+        return self.call("POST", "registry", "/api/v1/projects", "district_office", json=body).json()
 
-    def transition(self, project_id: str, action: str, role: str = "district_office", **body: Any) -> dict:
+    def transition(self, project_id: str, action: str, role: str = "district_office",
+                   claims: dict[str, str] | None = None, **body: Any) -> dict:
         return self.call("POST", "registry", f"/api/v1/projects/{project_id}/transitions", role,
-                         json={"action": action, **body}).json()
+                         claims=claims or {}, json={"action": action, **body}).json()
 
     def approve(self, project_id: str, street_code: str, approved_on: date) -> dict:
         self.transition(project_id, "apply", "street", claims={"street_code": street_code})
