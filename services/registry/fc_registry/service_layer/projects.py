@@ -102,7 +102,9 @@ async def update_project(uow: UnitOfWork, principal: Principal, project_id: str,
         await uow.session.execute(insert(project_communities), [{"project_id": project_id, "community_id": c} for c in ids])
     project_type = changes.get("type", project["type"])
     if "creation_period_months" in data or "type" in changes:
-        months, reason = _period({"creation_period_months": data.get("creation_period_months", project["period_months"]),
+        # A period that was the old type's default follows the new type's default.
+        kept = project["period_months"] if project["period_reason"] else None
+        months, reason = _period({"creation_period_months": data.get("creation_period_months", kept),
                                   "creation_period_reason": data.get("creation_period_reason", project["period_reason"])},
                                  project_type)
         changes.update(period_months=months, period_reason=reason)

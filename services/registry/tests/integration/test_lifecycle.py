@@ -175,3 +175,24 @@ async def test_scope_warning_is_a_warning_and_list_filters(client, world):
     cfg = await client.patch("/api/v1/config", json={"scope_min_ha": 1, "scope_max_ha": 100}, headers=OFFICE)
     assert cfg.status_code == 200
     assert (await world.project([cid], area_ha=3))["warnings"] == []
+
+
+async def test_edit_before_approval_only_with_version_check(client, world, outbox):
+    street = await world.street()
+    c1, c2 = await world.community(street), await world.community(street)
+    p = await world.project([c1])
+    r = await client.patch(f"/api/v1/projects/{p['id']}", headers=OFFICE, json={
+        "community_ids": [c1, c2], "type": "new_build", "expected_version": p["version"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["community_ids"] == [c1, c2] and body["creation_period_months"] == 36
+    assert (await client.patch(f"/api/v1/projects/{p['id']}", headers=OFFICE,
+                               json={"name": "旧版本", "expected_version": p["version"]})).status_code == 409
+    other = await world.community(await world.street())
+    assert (await client.patch(f"/api/v1/projects/{p['id']}", headers=OFFICE,
+                               json={"community_ids": [other]})).status_code == 422
+    updated = await outbox(client.app, "fc.project.updated", p["id"])
+    assert len(updated) == 1 and updated[0]["data"]["type"] == "new_build"
+    done = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
+    assert (await client.patch(f"/api/v1/projects/{done['id']}", headers=OFFICE,
+                               json={"name": "改名"})).status_code == 409
