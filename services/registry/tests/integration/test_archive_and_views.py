@@ -199,3 +199,14 @@ async def test_streets_and_communities_crud_with_filters(client, world, outbox):
                                headers=auth("auditor"))).status_code == 403
     updated = await outbox(client.app, "fc.community.updated", c1)
     assert len(updated) == 1 and updated[0]["data"]["street_code"] == street
+
+
+async def test_openapi_declares_the_registry_contract(client):
+    spec = (await client.get("/openapi.json")).json()
+    paths = spec["paths"]
+    for path in ("/api/v1/projects/{project_id}/transitions", "/api/v1/board", "/api/v1/deadlines/scan",
+                 "/api/v1/communities/{community_id}/portrait", "/api/v1/public/projects"):
+        assert path in paths
+    project = spec["components"]["schemas"]["ProjectOut"]["properties"]
+    assert {"id", "name", "state", "type", "target_level", "street_code", "community_ids", "approved_on",
+            "creation_deadline", "task_year"} <= set(project)
