@@ -21,7 +21,7 @@ from ..domain.delivery import (AttemptResult, Outcome, classify, first_attempt_d
 from ..settings import NotifySettings
 from . import alerts as alert_svc
 from .common import as_utc
-from .subscriptions import get as get_subscription, visible_to
+from .subscriptions import get as get_subscription, owned_by
 
 # Subscriptions that still receive new events; a disabled endpoint gets them again only by replay.
 RECEIVING = ("active", "paused")
@@ -160,7 +160,7 @@ async def release(sessions, delivery_id: int) -> None:
 
 
 def _visible(principal: Principal):
-    return deliveries.c.subscription_id.in_(select(subscriptions.c.id).where(visible_to(principal)))
+    return deliveries.c.subscription_id.in_(select(subscriptions.c.id).where(owned_by(principal)))
 
 
 def _with_subject():

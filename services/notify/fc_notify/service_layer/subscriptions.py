@@ -20,11 +20,16 @@ MANAGERS = ("district_office", "integration")
 READERS = ("district_office", "integration", "auditor")
 
 
-def visible_to(principal: Principal):
-    """The district office and auditors see every subscription; an integration only its own."""
+def owned_by(principal: Principal):
+    """The district office and auditors reach every subscription; an integration only its own."""
     if principal.role in ("district_office", "auditor"):
-        return subscriptions.c.status != "deleted"
-    return (subscriptions.c.status != "deleted") & (subscriptions.c.owner == principal.key)
+        return subscriptions.c.id.is_not(None)
+    return subscriptions.c.owner == principal.key
+
+
+def visible_to(principal: Principal):
+    """Live subscriptions the caller may reach (a deleted one keeps only its delivery log)."""
+    return (subscriptions.c.status != "deleted") & owned_by(principal)
 
 
 async def create(uow: UnitOfWork, principal: Principal, url: str, event_types: list[str],
@@ -55,7 +60,13 @@ async def set_status(uow: UnitOfWork, principal: Principal, subscription_id: str
     if status == "active":
         values.update(disabled_reason=None, failing_since=None)
     await uow.session.execute(update(subscriptions).where(subscriptions.c.id == row.id).values(**values))
-    return await get(uow.session, principal, subscription_id) if status != "deleted" else row
+    if status == "deleted":
+        # Nothing will ever send them: say so in the log rather than leave them pending forever.
+        await uow.session.execute(
+            update(deliveries).where(deliveries.c.subscription_id == row.id, deliveries.c.status == "pending")
+            .values(status="failed", last_error="subscription deleted", next_attempt_at=None, updated_at=utcnow()))
+        return row
+    return await get(uow.session, principal, subscription_id)
 
 
 async def rotate(uow: UnitOfWork, principal: Principal, subscription_id: str, overlap: timedelta) -> tuple[Row, str]:

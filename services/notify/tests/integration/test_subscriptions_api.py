@@ -80,3 +80,12 @@ async def test_a_paused_subscription_holds_its_deliveries_until_resumed(make_app
         assert receiver.received("/paused", ok_only=False) == []
         await client.post(f"/api/v1/subscriptions/{sub['id']}/resume", headers=PROVINCE)
         await async_wait_until(lambda: receiver.received("/paused"), 60, message="delivered after resume")
+
+        # Deleting a paused subscription closes its waiting deliveries in the log.
+        other = (await client.post("/api/v1/subscriptions", headers=CITY, json={"url": receiver.url("/gone-soon")})).json()
+        await client.post(f"/api/v1/subscriptions/{other['id']}/pause", headers=CITY)
+        assert await inject(app, project_event("fc.project.created", project_id="p-2"))
+        assert (await client.delete(f"/api/v1/subscriptions/{other['id']}", headers=CITY)).status_code == 204
+        [closed] = (await client.get("/api/v1/deliveries", headers=OFFICE,
+                                     params={"subscription_id": other["id"]})).json()["items"]
+        assert closed["status"] == "failed" and closed["last_error"] == "subscription deleted"
