@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 
+from fc_shared.money import Fen, PositiveFen
 from fc_shared.app import RuntimeDep
 from fc_shared.auth import READ_ALL, Principal, require
 from fc_shared.db import upsert
@@ -27,7 +28,8 @@ from ..service_layer import ledger
 
 router = APIRouter(prefix="/api/v1", tags=["funding"])
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
-Fen = Annotated[StrictInt, Field(ge=0, le=10**15)]
+Year = Annotated[int, Path(ge=2000, le=2100, description="calendar year")]
+YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward"]
 Category = Literal[plans.EXPENDITURE_CATEGORIES]  # type: ignore[valid-type]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -104,7 +106,7 @@ class BudgetIn(_In):
 
 class ExpenditureIn(_In):
     category: Category
-    amount_fen: Annotated[StrictInt, Field(gt=0, le=10**15)]
+    amount_fen: PositiveFen
     reported_on: date
     note: str = Field(default="", max_length=2000)
 
@@ -225,7 +227,7 @@ class EntryPage(BaseModel):
 
 @router.get("/entries", response_model=EntryPage)
 async def list_entries(runtime: RuntimeDep, principal: Reader, page: PageDep, project_id: str | None = None,
-                       street_code: str | None = None, year: int | None = None, kind: EntryKind | None = None):
+                       street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
     """The ledger (台账), oldest first; per project, street, year or kind."""
     where = _entry_filters(principal, project_id, street_code, year, kind)
     if page.after is not None:
@@ -248,7 +250,7 @@ KIND_ZH = {"approval": "核定", "interim": "预拨(年末70%)", "disbursement":
 @router.get("/ledger.xlsx", response_class=Response,
             responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 async def ledger_xlsx(runtime: RuntimeDep, principal: Reader, project_id: str | None = None,
-                      street_code: str | None = None, year: int | None = None, kind: EntryKind | None = None):
+                      street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
     """The ledger as a spreadsheet with Chinese headers (资金台账)."""
     where = _entry_filters(principal, project_id, street_code, year, kind)
     async with runtime.sessions() as session:
@@ -292,24 +294,17 @@ async def _year_funding(session, year: int) -> YearFunding:
                        by_kind=by_kind)
 
 
-def _check_year(year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise Problem(422, "Validation failed", "year must be between 2000 and 2100", type_="validation")
-
-
 @router.get("/years/{year}/funding", response_model=YearFunding)
-async def year_funding(year: int, runtime: RuntimeDep, _: Annotated[Principal, require(*READ_ALL, "finance")]):
+async def year_funding(year: Year, runtime: RuntimeDep, _: Annotated[Principal, require(*READ_ALL, "finance")]):
     """The district special fund in one year: budget, commitments (payments) and recoveries due."""
-    _check_year(year)
     async with runtime.sessions() as session:
         return await _year_funding(session, year)
 
 
 @router.put("/years/{year}/budget", response_model=YearFunding)
-async def set_budget(year: int, body: BudgetIn, runtime: RuntimeDep,
+async def set_budget(year: Year, body: BudgetIn, runtime: RuntimeDep,
                      principal: Annotated[Principal, require("finance")]):
     """Finance sets the annual budget of the district special fund (区财政专项资金)."""
-    _check_year(year)
     async with runtime.uow() as uow:
         await upsert(uow.session, budgets, {"year": year}, {"budget_fen": body.budget_fen, "note": body.note,
                                                             "set_by": principal.key, "set_at": utcnow()})
@@ -319,10 +314,9 @@ async def set_budget(year: int, body: BudgetIn, runtime: RuntimeDep,
 
 
 @router.post("/years/{year}/close", response_model=YearCloseResult)
-async def close_year(year: int, request: Request, runtime: RuntimeDep,
+async def close_year(year: Year, request: Request, runtime: RuntimeDep,
                      principal: Annotated[Principal, require("finance")], idempotency_key: IdempotencyKey = None):
     """F4: pay the year-end interim of every project whose task year ended unaccepted; idempotent."""
-    _check_year(year)
     if year >= datetime.now(DISTRICT_TZ).year:
         raise Problem(409, "Year not ended", f"{year} has not ended yet", type_="year-not-ended")
 

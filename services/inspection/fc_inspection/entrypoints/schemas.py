@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fc_shared.money import Fen
+
 Level = Literal["city", "province"]
-Fen = Annotated[int, Field(strict=True, ge=0, le=10**13)]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
