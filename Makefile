@@ -19,10 +19,15 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $
 run: install
 	$(BIN)/python tools/devrun.py
 
-## make test: unit, integration (SQLite + PostgreSQL, real broker) and end-to-end tests
+## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests
 test: install
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -m "not faults" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; exit $$rc
+
+## make test-faults: the long fault runs (kill -9, broker loss, PostgreSQL cuts, receiver down), 200 projects each
+test-faults: install
+	@$(BIN)/python -m pytest -m faults $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-faults: pytest collected no tests - failing"; exit 1; fi; exit $$rc
 
 test-unit: install
 	$(BIN)/python -m pytest -m "not postgres and not e2e" $(PYTEST_ARGS)
