@@ -46,3 +46,32 @@ class MetricsMiddleware(BaseHTTPMiddleware):
             route = route_template(request)
             HTTP_REQUESTS.labels(self.service, request.method, route, str(status)).inc()
             HTTP_LATENCY.labels(self.service, request.method, route).observe(time.perf_counter() - start)
+
+
+def gauge_job(gauge: Gauge, collect):
+    """A background job that refreshes a domain gauge from the service's own database.
+
+    ``collect(session)`` returns ``{label_values_tuple: value}``; the gauge is replaced
+    as a whole so a label that disappears from the data disappears from the gauge.
+    """
+    import asyncio
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    async def refresh_domain_gauge(runtime) -> None:
+        while True:
+            try:
+                async with runtime.sessions() as session:
+                    values = await collect(session)
+                gauge.clear()
+                for labels, value in values.items():
+                    gauge.labels(*labels).set(value)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a metrics refresh never takes the service down
+                log.warning("domain gauge refresh failed", extra={"gauge": gauge._name}, exc_info=True)
+            await asyncio.sleep(runtime.platform.domain_gauge_interval_s)
+
+    refresh_domain_gauge.__name__ = f"refresh_{gauge._name}"
+    return refresh_domain_gauge

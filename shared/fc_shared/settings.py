@@ -31,6 +31,7 @@ class PlatformSettings(BaseSettings):
     consumer_retry_backoff_s: float = 0.2
     log_level: str = "INFO"
     run_workers: bool = True  # relay + consumers + background jobs in this process
+    domain_gauge_interval_s: float = 30.0  # refresh of domain figures (projects by state, money paid)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "PlatformSettings":

@@ -102,7 +102,8 @@ def broker(tmp_path_factory) -> Broker:
 def platform_env(broker) -> dict[str, str]:
     """Environment for service processes and in-process apps under test."""
     return {"FC_JWT_SECRET": TEST_SECRET, "FC_KAFKA_BOOTSTRAP": broker.bootstrap, "FC_ENV": "development",
-            "FC_SAMPLE_DATA": "0", "FC_CONSUMER_RETRY_BACKOFF_S": "0.05", "FC_LOG_LEVEL": "INFO"}
+            "FC_SAMPLE_DATA": "0", "FC_CONSUMER_RETRY_BACKOFF_S": "0.05", "FC_LOG_LEVEL": "INFO",
+            "FC_DOMAIN_GAUGE_INTERVAL_S": "1"}
 
 
 def platform_settings(bootstrap: str, **overrides: Any) -> PlatformSettings:
