@@ -105,15 +105,22 @@ async def test_special_plan_summary_and_problem_deadlines(client, world, outbox)
     assert await outbox(client.app, "fc.problem.closed", street)
 
 
-async def test_the_watcher_runs_by_itself(make_app, world_of, outbox):
-    from fc_shared.testing import app_client, async_wait_until
+async def test_the_watcher_runs_by_itself(client, world, outbox):
+    """The job registered in ServiceSpec.jobs scans as of today on its own, then sleeps until the next day."""
+    from fc_registry.entrypoints.jobs import deadline_watcher
+    from fc_registry.main import build_spec
+    from fc_shared.testing import async_wait_until
 
-    setup = make_app(workers=False)
-    async with app_client(setup) as client:
-        p = await world_of(client).approved(await world_of(client).street(), on="2023-03-01", created_on="2023-01-01")
-    app = make_app(workers=True, watcher_enabled=True, watcher_interval_s=3600)
-    async with app_client(app):
+    assert deadline_watcher in build_spec().jobs
+    p = await world.approved(await world.street(), on="2023-03-01", created_on="2023-01-01")
+    runtime = client.app.state.runtime
+    runtime.settings.watcher_enabled = True
+    job = asyncio.create_task(deadline_watcher(runtime))
+    try:
         async def breached():
-            return [e for e in await outbox(app, "fc.deadline.breached", p["id"]) if e["data"]["kind"] == "creation"]
+            return [e for e in await outbox(client.app, "fc.deadline.breached", p["id"]) if e["data"]["kind"] == "creation"]
         events = await async_wait_until(breached, 60, message="the job's own scan fired the breach")
+    finally:
+        job.cancel()
+        await asyncio.gather(job, return_exceptions=True)
     assert len(events) == 1 and events[0]["data"]["due_on"] == "2024-03-01"
