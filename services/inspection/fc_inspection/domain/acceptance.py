@@ -48,7 +48,8 @@ def application_refusal(project: ProjectFacts, level: str, has_open_acceptance: 
     if has_open_acceptance:
         return "the project already has an open acceptance application"
     state = effective_state(project, has_open_acceptance)
-    if state not in ("approved", "accepted", "named") or (state != "approved" and not project.accepted_level):
+    # A named project (命名) has left the diagram's acceptance loop: the registry moves it no further (§4.7).
+    if state not in ("approved", "accepted") or (state != "approved" and not project.accepted_level):
         return f"the project is {state}; acceptance needs an approved project (or one accepted at city applying for province)"
     if project.accepted_level and LEVEL_RANK[level] <= LEVEL_RANK[project.accepted_level]:
         return f"the project is already accepted at {project.accepted_level} level; only a higher level may be applied for"
