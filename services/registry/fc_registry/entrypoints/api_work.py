@@ -26,6 +26,7 @@ from ..service_layer.views import board as build_board
 from ..service_layer.views import targets as build_targets
 from .deps import Office, Reader, Today, Writer
 from .schemas import (
+    Day,
     BoardRow,
     CloseIn,
     ConfigPatch,
@@ -43,6 +44,7 @@ from .schemas import (
     SpecialPlanOut,
     SummaryIn,
     SummaryOut,
+    Targets,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
@@ -95,7 +97,7 @@ async def list_summaries(runtime: RuntimeDep, page: PageDep, principal: Reader, 
 
 
 @router.get("/summaries/overdue", response_model=list[OverdueSummary])
-async def overdue_summaries(runtime: RuntimeDep, principal: Reader, today: Today, as_of: date | None = None,
+async def overdue_summaries(runtime: RuntimeDep, principal: Reader, today: Today, as_of: Day | None = None,
                             street_code: str | None = None, period: Period | None = None):
     """Summaries missing after their period (since each street was registered)."""
     as_of = as_of or today
@@ -134,7 +136,7 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
                         street_code: str | None = None, project_id: str | None = None,
                         owner_department: str | None = None,
                         state: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-                        overdue: bool | None = None, as_of: date | None = None):
+                        overdue: bool | None = None, as_of: Day | None = None):
     """问题清单: filterable by street, project, owner department, state and overdue (as of a date)."""
     as_of = as_of or today
     query = select(problems).order_by(problems.c.id).limit(page.limit + 1)
@@ -177,7 +179,7 @@ async def scan_deadlines(body: ScanIn, runtime: RuntimeDep, _: Office):
 
 @router.get("/deadlines", response_model=Page[DeadlineOut])
 async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, today: Today,
-                         as_of: date | None = None, kind: str | None = None, street_code: str | None = None,
+                         as_of: Day | None = None, kind: str | None = None, street_code: str | None = None,
                          project_id: str | None = None, include_resolved: bool = False, breached: bool | None = None):
     """Followed deadlines; a breach stays listed until it is resolved."""
     as_of = as_of or today
@@ -204,9 +206,10 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
         resolved=r.resolved_at is not None) for r in rows], next_cursor=nxt)
 
 
-@router.get("/targets")
-async def get_targets(runtime: RuntimeDep, _: Reader, today: Today, year: int | None = None,
-                      as_of: date | None = None) -> dict:
+@router.get("/targets", response_model=Targets)
+async def get_targets(runtime: RuntimeDep, _: Reader, today: Today,
+                      year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                      as_of: Day | None = None):
     """Programme targets (§3, §5.2) and their status: coverage, pipeline, special plan."""
     as_of = as_of or today
     async with runtime.sessions() as session:
@@ -264,7 +267,7 @@ async def _board(runtime, principal, today, as_of, street_code, state, type, tar
 
 
 @router.get("/board", response_model=Page[BoardRow])
-async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: date | None = None,
+async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: Day | None = None,
                     street_code: str | None = None, state: str | None = None, type: str | None = None,
                     target_level: str | None = None, rag: Rag | None = None):
     """挂图作战: every project with stage, next time node, days left and red/amber/green.
@@ -281,7 +284,7 @@ async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: 
 
 @router.get("/board.xlsx", response_class=Response,
             responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: date | None = None,
+async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: Day | None = None,
                          street_code: str | None = None, state: str | None = None, type: str | None = None,
                          target_level: str | None = None, rag: Rag | None = None):
     """The board as a spreadsheet with Chinese column headers."""

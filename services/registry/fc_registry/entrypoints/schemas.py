@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..domain.projects import Level, ProjectType
 
@@ -14,6 +14,15 @@ StreetCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-
 DocumentKind = Literal["survey", "application_plan", "implementation_plan", "design_tender", "preliminary_approval",
                        "operation_plan"]
 Period = Literal["weekly", "half_monthly", "monthly"]
+
+
+def _programme_day(value: date) -> date:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("dates lie between 2000-01-01 and 2100-12-31")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_programme_day)]
 
 
 class Strict(BaseModel):
@@ -123,7 +132,7 @@ class ProjectIn(Strict):
     creation_period_months: int | None = Field(None, ge=1, le=120,
                                                description="override of the 12/36-month default (§4.6); needs a reason")
     creation_period_reason: LongText | None = None
-    created_on: date | None = Field(None, description="for projects recorded after the fact; default today")
+    created_on: Day | None = Field(None, description="for projects recorded after the fact; default today")
 
 
 class ProjectPatch(Strict):
@@ -166,7 +175,7 @@ class ProjectOut(BaseModel):
 
 class TransitionIn(Strict):
     action: Literal["apply", "select", "reject", "submit", "approve", "withdraw", "name"]
-    on: date | None = Field(None, description="when it happened; for approve the publication date (required)")
+    on: Day | None = Field(None, description="when it happened; for approve the publication date (required)")
     note: Annotated[str, Field(max_length=5000)] | None = None
     task_year: int | None = Field(None, ge=2000, le=2100, description="approve only; default the deadline's year")
     expected_version: int | None = None
@@ -184,14 +193,14 @@ class HistoryOut(BaseModel):
 
 class MilestoneIn(Strict):
     title: NonEmpty
-    planned_on: date
-    actual_on: date | None = None
+    planned_on: Day
+    actual_on: Day | None = None
 
 
 class MilestonePatch(Strict):
     title: NonEmpty | None = None
-    planned_on: date | None = None
-    actual_on: date | None = None
+    planned_on: Day | None = None
+    actual_on: Day | None = None
 
 
 class MilestoneOut(BaseModel):
@@ -205,7 +214,7 @@ class MilestoneOut(BaseModel):
 class ProblemItem(Strict):
     text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
     owner_department: Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
-    due_on: date | None = None
+    due_on: Day | None = None
     project_id: str | None = None
 
 
@@ -238,7 +247,7 @@ class CloseIn(Strict):
 class SummaryIn(Strict):
     street_code: StreetCode
     period: Period
-    period_start: date
+    period_start: Day
     problems: list[ProblemItem] = Field(default_factory=list, max_length=200, description="问题清单")
     work: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(default_factory=list, max_length=200,
                                                                               description="工作清单")
@@ -268,7 +277,7 @@ class OverdueSummary(BaseModel):
 
 
 class ScanIn(Strict):
-    as_of: date
+    as_of: Day
 
 
 class ScanOut(BaseModel):
@@ -288,8 +297,8 @@ class DeadlineOut(BaseModel):
 
 
 class SpecialPlanIn(Strict):
-    published_on: date | None = None
-    approved_on: date | None = None
+    published_on: Day | None = None
+    approved_on: Day | None = None
 
 
 class SpecialPlanOut(BaseModel):
@@ -304,7 +313,7 @@ class ConfigPatch(Strict):
     rag_red_days: int | None = Field(None, ge=0)
     scope_min_ha: float | None = Field(None, ge=0)
     scope_max_ha: float | None = Field(None, gt=0)
-    coverage_target_dates: dict[int, date] | None = None
+    coverage_target_dates: dict[int, Day] | None = None
     plan_upload_days: int | None = Field(None, ge=1, le=365)
     summary_grace_days: int | None = Field(None, ge=0, le=60)
     review_problem_due_days: int | None = Field(None, ge=1, le=365)
@@ -345,7 +354,7 @@ class LeaseRequestIn(Strict):
 class LeaseDecisionIn(Strict):
     outcome: Literal["offered", "declined"]
     enterprise: NonEmpty
-    decided_on: date
+    decided_on: Day
     terms: Annotated[str, Field(max_length=5000)] | None = None
     reason: Annotated[str, Field(max_length=5000)] | None = None
 
@@ -375,3 +384,38 @@ class Portrait(BaseModel):
     open_problems: list[dict[str, Any]]
     money: dict[str, int]
     as_of: date
+
+
+class StreetCoverage(BaseModel):
+    street_code: str
+    first_accepted_on: date | None
+    status: str
+
+
+class CoverageTarget(BaseModel):
+    status: Literal["met", "pending", "missed", "not_configured"]
+    due_on: date | None
+    streets: list[StreetCoverage]
+    streets_missing: list[str]
+
+
+class PipelineTarget(BaseModel):
+    status: Literal["met", "pending", "missed"]
+    applications: int
+    minimum: int
+    due_on: date
+
+
+class DatedTarget(BaseModel):
+    due_on: date
+    done_on: date | None
+    status: Literal["met", "late", "pending", "missed"]
+
+
+class Targets(BaseModel):
+    year: int
+    as_of: date
+    coverage: CoverageTarget
+    pipeline: PipelineTarget
+    special_plan_publish: DatedTarget
+    special_plan_approve: DatedTarget

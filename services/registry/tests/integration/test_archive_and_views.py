@@ -210,3 +210,20 @@ async def test_openapi_declares_the_registry_contract(client):
     project = spec["components"]["schemas"]["ProjectOut"]["properties"]
     assert {"id", "name", "state", "type", "target_level", "street_code", "community_ids", "approved_on",
             "creation_deadline", "task_year"} <= set(project)
+
+
+async def test_out_of_range_dates_are_422_not_500(client, world):
+    street = await world.street()
+    cases = [
+        ("POST", "/api/v1/deadlines/scan", {"json": {"as_of": "9999-12-31"}}),
+        ("GET", "/api/v1/board", {"params": {"as_of": "9999-12-31"}}),
+        ("GET", "/api/v1/targets", {"params": {"year": 99999}}),
+        ("GET", "/api/v1/summaries/overdue", {"params": {"as_of": "9999-12-31"}}),
+        ("POST", "/api/v1/summaries", {"json": {"street_code": street, "period": "weekly", "period_start": "9999-12-27"}}),
+        ("PATCH", "/api/v1/config", {"json": {"coverage_target_dates": {"2024": "0001-01-01"}}}),
+        ("PUT", "/api/v1/special-plans/99999", {"json": {}}),
+    ]
+    for method, path, kwargs in cases:
+        r = await client.request(method, path, headers=OFFICE, **kwargs)
+        assert r.status_code == 422, (path, r.status_code, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
