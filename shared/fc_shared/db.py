@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     event,
 )
@@ -28,6 +30,27 @@ NAMING_CONVENTION = {
 
 # SQLite stores BIGINT autoincrement only as INTEGER PRIMARY KEY.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset, so without this a value written aware comes back naive and
+    an API would print it without its ``Z``. Same DDL as ``DateTime(timezone=True)``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 def new_metadata() -> MetaData:
@@ -85,8 +108,8 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("key", String(120), nullable=False),  # Debezium: aggregateid
         Column("type", String(120), nullable=False),
         Column("payload", Text, nullable=False),  # the whole CloudEvent, JSON
-        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-        Column("sent_at", DateTime(timezone=True), nullable=True, index=True),
+        Column("created_at", UtcDateTime(), nullable=False, index=True),
+        Column("sent_at", UtcDateTime(), nullable=True, index=True),
         Column("attempts", Integer, nullable=False, default=0),
     )
     inbox = Table(
@@ -95,7 +118,7 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("consumer", String(80), primary_key=True),
         Column("event_id", String(64), primary_key=True),
         Column("type", String(120), nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False),
+        Column("handled_at", UtcDateTime(), nullable=False),
     )
     idempotency = Table(
         "idempotency_keys",
@@ -107,7 +130,7 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("state", String(16), nullable=False),  # in_flight | done
         Column("status_code", Integer, nullable=True),
         Column("response", JSON, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
         UniqueConstraint("principal", "key", name="uq_idempotency_keys_principal_key"),
     )
     return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency)

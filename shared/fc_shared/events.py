@@ -9,7 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 TOPIC_REGISTRY = "fc.registry.v1"
 TOPIC_FUNDING = "fc.funding.v1"
@@ -67,6 +67,10 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "fc.capital_plan.updated": ("funding", "a project's capital plan (§4.5) changed"),
     "fc.webhook.endpoint_disabled": ("notify", "a webhook endpoint was disabled"),
 }
+
+
+# The catalogue as a type, so an API taking event types publishes them as an enum.
+EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
 
 
 def topic_for(event_type: str) -> str:

@@ -5,7 +5,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Integer,
     String,
     Table,
@@ -13,7 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from fc_shared.db import BigIntPK, new_metadata, spine_tables
+from fc_shared.db import BigIntPK, UtcDateTime, new_metadata, spine_tables
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -32,7 +31,7 @@ projects = Table(
     Column("creation_deadline", Date, nullable=True),
     Column("task_year", Integer, nullable=True, index=True),
     Column("community_ids", JSON, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # Events about projects funding has not seen yet (topics are not ordered with each other);
@@ -43,7 +42,7 @@ parked_events = Table(
     Column("project_id", String(36), nullable=False, index=True),
     Column("type", String(120), nullable=False),
     Column("payload", Text, nullable=False),
-    Column("parked_at", DateTime(timezone=True), nullable=False),
+    Column("parked_at", UtcDateTime(), nullable=False),
 )
 
 # 核定: one approval per project and acceptance level, whatever the number of deliveries.
@@ -60,7 +59,7 @@ approvals = Table(
     Column("entitlement_fen", BigInteger, nullable=False),
     Column("rules", JSON, nullable=False),
     Column("source_event_id", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     UniqueConstraint("project_id", "level", name="uq_approvals_project_level"),
 )
 
@@ -88,14 +87,14 @@ ledger_entries = Table(
     Column("reverses_entry_id", BigInteger, nullable=True, unique=True),
     Column("reason", Text, nullable=True),
     Column("created_by", String(200), nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     UniqueConstraint("project_id", "basis", "kind", name="uq_ledger_entries_project_basis_kind"),
 )
 
 year_closes = Table(
     "year_closes", metadata,
     Column("year", Integer, primary_key=True),
-    Column("closed_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=False),
     Column("closed_by", String(200), nullable=False),
 )
 
@@ -105,7 +104,7 @@ budgets = Table(
     Column("budget_fen", BigInteger, nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("set_by", String(200), nullable=False),
-    Column("set_at", DateTime(timezone=True), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
 )
 
 expenditures = Table(
@@ -119,7 +118,7 @@ expenditures = Table(
     Column("reported_on", Date, nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("reported_by", String(200), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 capital_plans = Table(
@@ -135,5 +134,5 @@ capital_plans = Table(
     Column("operating_cost_fen", BigInteger, nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("updated_by", String(200), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -18,7 +18,7 @@ from fc_shared.auth import READ_ALL, Principal, require
 from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.idempotency import run_idempotent
-from fc_shared.pagination import PageDep, page_of
+from fc_shared.pagination import PageDep, RowId, page_of
 from fc_shared.uow import UnitOfWork, utcnow
 from fc_shared.xlsx import xlsx_response
 
@@ -333,7 +333,7 @@ async def close_year(year: Year, request: Request, runtime: RuntimeDep,
 
 
 @router.post("/entries/{entry_id}/reversal", response_model=LedgerEntry, status_code=201)
-async def reverse_entry(entry_id: int, body: ReversalIn, request: Request, runtime: RuntimeDep,
+async def reverse_entry(entry_id: RowId, body: ReversalIn, request: Request, runtime: RuntimeDep,
                         principal: Annotated[Principal, require("finance")], idempotency_key: IdempotencyKey = None):
     """Correct the ledger by a reversing entry (冲销) with a reason; entries are never updated."""
 

@@ -5,7 +5,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -13,7 +12,7 @@ from sqlalchemy import (
     Text,
 )
 
-from fc_shared.db import BigIntPK, new_metadata, spine_tables
+from fc_shared.db import BigIntPK, UtcDateTime, new_metadata, spine_tables
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -34,7 +33,7 @@ projects = Table(
     Column("approved_on", Date, nullable=True),
     Column("creation_deadline", Date, nullable=True),
     Column("community_ids", JSON, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 streets = Table(
@@ -91,7 +90,7 @@ catalogue_versions = Table(
     Column("orientations", JSON, nullable=False),
     Column("indicators", JSON, nullable=False),
     Column("published_by", String(200), nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
 )
 
 evaluations = Table(
@@ -107,7 +106,7 @@ evaluations = Table(
     Column("all_standard_met", Boolean, nullable=False),
     Column("gaps", JSON, nullable=False),
     Column("recorded_by", String(200), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 # Administrator-editable settings (key → JSON value), e.g. the required review departments.
@@ -116,7 +115,7 @@ config = Table(
     Column("key", String(80), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_by", String(200), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 acceptances = Table(
@@ -137,12 +136,12 @@ acceptances = Table(
     Column("evaluation_id", String(36), nullable=False),
     Column("applied_on", Date, nullable=False),
     Column("applied_by", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("result_passed", Boolean, nullable=True),
     Column("result_decided_on", Date, nullable=True),
     Column("result_reference", String(200), nullable=True),
     Column("result_by", String(200), nullable=True),
-    Column("result_at", DateTime(timezone=True), nullable=True),
+    Column("result_at", UtcDateTime(), nullable=True),
 )
 
 # One row per required department of an acceptance, so a department's list is a join.
@@ -159,7 +158,7 @@ reviews = Table(
     Column("passed", Boolean, nullable=False),
     Column("findings", Text, nullable=False),
     Column("reviewed_by", String(200), nullable=False),
-    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+    Column("reviewed_at", UtcDateTime(), nullable=False),
 )
 
 # Province/city systems posting results by signed webhook, each with its own secret.
@@ -169,8 +168,8 @@ integrations = Table(
     Column("scope", String(20), nullable=False),
     Column("name", String(200), nullable=False),
     Column("secret", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("rotated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("rotated_at", UtcDateTime(), nullable=True),
 )
 
 # Webhook ids already accepted: a replay is refused (Standard Webhooks).
@@ -178,7 +177,7 @@ webhook_messages = Table(
     "webhook_messages", metadata,
     Column("integration_id", String(36), primary_key=True),
     Column("webhook_id", String(200), primary_key=True),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )
 
 bulletins = Table(
@@ -186,6 +185,6 @@ bulletins = Table(
     Column("month", String(7), primary_key=True),
     Column("ranking", JSON, nullable=False),
     Column("published_by", String(200), nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
 )
 

@@ -40,7 +40,7 @@ async def current_catalogue(runtime: RuntimeDep, _: Annotated[Principal, require
 
 
 @router.get("/scenario-catalogue/versions/{version}", response_model=CatalogueOut, tags=["catalogue"])
-async def catalogue_version(version: Annotated[int, Path(ge=1)], runtime: RuntimeDep,
+async def catalogue_version(version: Annotated[int, Path(ge=1, le=2**31 - 1)], runtime: RuntimeDep,
                             _: Annotated[Principal, require(*ROLES)]):
     """An earlier (or the current) catalogue version, as evaluations recorded against it saw it."""
     async with runtime.sessions() as session:

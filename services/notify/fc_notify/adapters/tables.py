@@ -1,8 +1,8 @@
 """Notify tables in notify's own database."""
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text,
                         UniqueConstraint)
 
-from fc_shared.db import BigIntPK, new_metadata, spine_tables
+from fc_shared.db import BigIntPK, UtcDateTime, new_metadata, spine_tables
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -16,12 +16,12 @@ subscriptions = Table(
     Column("description", Text, nullable=False, default=""),
     Column("secret", String(200), nullable=False),
     Column("previous_secret", String(200), nullable=True),
-    Column("previous_secret_until", DateTime(timezone=True), nullable=True),
+    Column("previous_secret_until", UtcDateTime(), nullable=True),
     Column("status", String(20), nullable=False, index=True),  # active | paused | disabled | deleted
     Column("disabled_reason", Text, nullable=True),
-    Column("failing_since", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("failing_since", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # Every event notify has seen, kept so a subscription can replay it with the same webhook-id.
@@ -31,7 +31,7 @@ events = Table(
     Column("type", String(120), nullable=False, index=True),
     Column("subject", String(120), nullable=False),
     Column("body", Text, nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("received_at", UtcDateTime(), nullable=False, index=True),
 )
 
 deliveries = Table(
@@ -42,13 +42,13 @@ deliveries = Table(
     Column("event_type", String(120), nullable=False, index=True),
     Column("status", String(20), nullable=False, index=True),  # pending | delivered | failed
     Column("attempts", Integer, nullable=False, default=0),  # in the current round (retry/replay start a new one)
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True, index=True),
-    Column("claimed_until", DateTime(timezone=True), nullable=True),  # a dispatcher's lease while sending
+    Column("next_attempt_at", UtcDateTime(), nullable=True, index=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),  # a dispatcher's lease while sending
     Column("last_status_code", Integer, nullable=True),
     Column("last_error", Text, nullable=True),
-    Column("delivered_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("subscription_id", "event_id", name="uq_deliveries_subscription_event"),
 )
 
@@ -56,7 +56,7 @@ delivery_attempts = Table(
     "delivery_attempts", metadata,
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
     Column("delivery_id", BigIntPK, ForeignKey("deliveries.id"), nullable=False, index=True),
-    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("attempted_at", UtcDateTime(), nullable=False),
     Column("status_code", Integer, nullable=True),
     Column("latency_ms", Integer, nullable=False),
     Column("outcome", String(20), nullable=False),  # success | failure | gone
@@ -77,8 +77,8 @@ alerts = Table(
     Column("title", String(200), nullable=False),
     Column("message", Text, nullable=False),
     Column("read", Boolean, nullable=False, default=False),
-    Column("read_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("event_id", "recipient", name="uq_alerts_event_recipient"),
 )
 
@@ -86,7 +86,7 @@ email_recipients = Table(
     "email_recipients", metadata,
     Column("recipient", String(80), primary_key=True),  # same keys as alerts.recipient
     Column("addresses", JSON, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
 
@@ -100,10 +100,10 @@ emails = Table(
     Column("body", Text, nullable=False),
     Column("status", String(20), nullable=False, index=True),  # pending | sent | failed
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True, index=True),
-    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=True, index=True),
+    Column("claimed_until", UtcDateTime(), nullable=True),
     Column("last_error", Text, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
     UniqueConstraint("alert_id", "to_address", name="uq_emails_alert_to_address"),
 )
