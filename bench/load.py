@@ -50,6 +50,7 @@ READS = {  # endpoint → weight (of 100 requests)
 WRITE_WEIGHT = 30
 PROJECTION_LAG_S = 60.0  # how long a service may take to learn a new project from the broker
 MAX_IN_FLIGHT = 200
+KEEPALIVE_EXPIRY_S = 2.0  # < uvicorn's --timeout-keep-alive (5 s)
 
 
 def rss_kib(pid: int) -> int:
@@ -98,7 +99,10 @@ class Load:
         self.urls = urls
         self.settings = PlatformSettings(jwt_secret=secret)
         self.rng = random.Random(seed)
-        self.client = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=MAX_IN_FLIGHT))
+        # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them from its side: with
+        # equal timeouts a request can go out on a connection the server is closing ("Server disconnected").
+        self.client = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=MAX_IN_FLIGHT,
+                                                                        keepalive_expiry=KEEPALIVE_EXPIRY_S))
         self._tokens: dict[tuple, dict[str, str]] = {}
         self.streets: list[str] = []
         self.codes: list[str] = []
