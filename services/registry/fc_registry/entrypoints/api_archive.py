@@ -131,7 +131,7 @@ async def update_community(community_id: str, body: CommunityPatch, runtime: Run
 
 @router.get("/communities/{community_id}/portrait", response_model=Portrait)
 async def get_portrait(community_id: str, runtime: RuntimeDep, principal: Reader, today: Today,
-                       as_of: Day | None = None):
+                       as_of: date | None = None):
     """一社一画像: the archive with projects, stages, scenario coverage, deadlines, money and open problems."""
     async with runtime.sessions() as session:
         cfg = await get_config(session)

@@ -136,7 +136,7 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
                         street_code: str | None = None, project_id: str | None = None,
                         owner_department: str | None = None,
                         state: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-                        overdue: bool | None = None, as_of: Day | None = None):
+                        overdue: bool | None = None, as_of: date | None = None):
     """问题清单: filterable by street, project, owner department, state and overdue (as of a date)."""
     as_of = as_of or today
     query = select(problems).order_by(problems.c.id).limit(page.limit + 1)
@@ -179,7 +179,7 @@ async def scan_deadlines(body: ScanIn, runtime: RuntimeDep, _: Office):
 
 @router.get("/deadlines", response_model=Page[DeadlineOut])
 async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, today: Today,
-                         as_of: Day | None = None, kind: str | None = None, street_code: str | None = None,
+                         as_of: date | None = None, kind: str | None = None, street_code: str | None = None,
                          project_id: str | None = None, include_resolved: bool = False, breached: bool | None = None):
     """Followed deadlines; a breach stays listed until it is resolved."""
     as_of = as_of or today
@@ -209,7 +209,7 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
 @router.get("/targets", response_model=Targets)
 async def get_targets(runtime: RuntimeDep, _: Reader, today: Today,
                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                      as_of: Day | None = None):
+                      as_of: date | None = None):
     """Programme targets (§3, §5.2) and their status: coverage, pipeline, special plan."""
     as_of = as_of or today
     async with runtime.sessions() as session:
@@ -222,7 +222,7 @@ async def record_special_plan(year: int, body: SpecialPlanIn,
                               runtime: RuntimeDep, principal: Office, today: Today):
     """Record when the special plan (专项规划) was published and approved (§5.2)."""
     if not 2000 <= year <= 2100:
-        raise Problem(422, "Bad year", "year must lie between 2000 and 2100", type_="validation")
+        raise Problem(422, "Bad year", "year must lie between 2000 and 2100", type_="bad-year")
     async with runtime.uow() as uow:
         row = await svc.record_special_plan(uow, year, body.published_on, body.approved_on, principal.key, today)
         await uow.commit()
@@ -242,7 +242,7 @@ async def change_config(body: ConfigPatch, runtime: RuntimeDep, principal: Offic
         try:
             cfg = await update_config(uow, body.model_dump(exclude_none=True), principal.key)
         except ValueError as exc:
-            raise Problem(422, "Invalid configuration", str(exc), type_="validation") from None
+            raise Problem(422, "Invalid configuration", str(exc), type_="invalid-configuration") from None
         await uow.commit()
     return cfg
 
@@ -267,7 +267,7 @@ async def _board(runtime, principal, today, as_of, street_code, state, type, tar
 
 
 @router.get("/board", response_model=Page[BoardRow])
-async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: Day | None = None,
+async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: date | None = None,
                     street_code: str | None = None, state: str | None = None, type: str | None = None,
                     target_level: str | None = None, rag: Rag | None = None):
     """挂图作战: every project with stage, next time node, days left and red/amber/green.
@@ -284,7 +284,7 @@ async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: 
 
 @router.get("/board.xlsx", response_class=Response,
             responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: Day | None = None,
+async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: date | None = None,
                          street_code: str | None = None, state: str | None = None, type: str | None = None,
                          target_level: str | None = None, rag: Rag | None = None):
     """The board as a spreadsheet with Chinese column headers."""
