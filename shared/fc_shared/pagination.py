@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from .errors import Problem
@@ -49,7 +49,3 @@ def page_of(rows: list[Any], params: PageParams, key) -> tuple[list[Any], str | 
         rows = rows[: params.limit]
         return rows, encode_cursor(key(rows[-1]))
     return rows, None
-
-
-# A numeric row id in a path: bounded, so an absurd number is a 422, not a database overflow.
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]

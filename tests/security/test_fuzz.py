@@ -25,19 +25,30 @@ ROLE_CLAIMS = {
     "auditor": {},
 }
 # A schema-valid request may still break a domain rule (an unknown street, a project in the
-# wrong state): those are answered 4xx with a domain problem type, and are not a schema lie.
+# wrong state, a file type off the allow-list): those are answered 4xx with a domain problem
+# type, and are not a schema lie.
 # Only a rejection as *invalid input* (type "validation"/"malformed-json") fails the check.
 SCHEMA_REJECTIONS = ("/validation", "/malformed-json")
 
 
+# Custom validators (a date within the programme's years, a deadline after a start) raise
+# "value_error": rules JSON Schema cannot state. Every constraint the schema can state
+# (types, lengths, ranges, enums, required, extra fields) has its own error type and still fails.
+CUSTOM_RULE_ERRORS = {"value_error", "assertion_error"}
+
+
 def positive_data_accepted(ctx, response, case):
     """Default ``positive_data_acceptance``, except for documented domain-rule rejections."""
-    if response.status_code in (400, 422):
+    if 400 <= response.status_code < 500:
         try:
-            problem_type = response.json().get("type", "")
+            body = response.json()
         except ValueError:
-            problem_type = ""
+            body = {}
+        problem_type = body.get("type", "")
         if not problem_type.endswith(SCHEMA_REJECTIONS):
+            return None
+        errors = body.get("errors") or []
+        if errors and all(e.get("type") in CUSTOM_RULE_ERRORS for e in errors):
             return None
     return positive_data_acceptance(ctx, response, case)
 

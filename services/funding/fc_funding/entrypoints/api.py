@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, select
@@ -18,7 +18,8 @@ from fc_shared.auth import READ_ALL, Principal, require
 from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.idempotency import run_idempotent
-from fc_shared.pagination import PageDep, RowId, page_of
+from fc_shared.pagination import PageDep, page_of
+from fc_shared.params import RowId, Year, YearQuery
 from fc_shared.uow import UnitOfWork, utcnow
 from fc_shared.xlsx import xlsx_response
 
@@ -28,8 +29,6 @@ from ..service_layer import ledger
 
 router = APIRouter(prefix="/api/v1", tags=["funding"])
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
-Year = Annotated[int, Path(ge=2000, le=2100, description="calendar year")]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward"]
 Category = Literal[plans.EXPENDITURE_CATEGORIES]  # type: ignore[valid-type]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -12,7 +12,8 @@ from fc_shared.app import RuntimeDep
 from fc_shared.auth import Principal, require
 from fc_shared.errors import Problem
 from fc_shared.events import EventType
-from fc_shared.pagination import Page, PageDep, RowId, page_of
+from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.params import RowId
 
 from ..adapters.tables import alerts, email_recipients, emails, subscriptions
 from ..domain.alerts import street_recipient
