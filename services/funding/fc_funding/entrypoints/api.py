@@ -19,7 +19,7 @@ from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.idempotency import run_idempotent
 from fc_shared.pagination import PageDep, page_of
-from fc_shared.params import RowId, Year, YearQuery
+from fc_shared.params import IsoDate, RowId, Year, YearQuery
 from fc_shared.uow import UnitOfWork, utcnow
 from fc_shared.xlsx import xlsx_response
 
@@ -106,7 +106,7 @@ class BudgetIn(_In):
 class ExpenditureIn(_In):
     category: Category
     amount_fen: PositiveFen
-    reported_on: date
+    reported_on: IsoDate
     note: str = Field(default="", max_length=2000)
 
 
@@ -117,7 +117,7 @@ class Expenditure(BaseModel):
     category: str
     amount_fen: int
     eligible: bool
-    reported_on: date
+    reported_on: IsoDate
     note: str
     at: datetime
 
@@ -378,7 +378,7 @@ async def report_expenditure(project_id: str, body: ExpenditureIn, request: Requ
 @router.get("/projects/{project_id}/expenditures", response_model=ExpenditurePage)
 async def list_expenditures(project_id: str, runtime: RuntimeDep, principal: Reader, page: PageDep,
                             category: Category | None = None, eligible: bool | None = None,
-                            reported_from: date | None = None, reported_to: date | None = None):
+                            reported_from: IsoDate | None = None, reported_to: IsoDate | None = None):
     """Reported expenditures of one project, with totals by category and the eligible total."""
     async with runtime.sessions() as session:
         await _visible_project(session, project_id, principal)

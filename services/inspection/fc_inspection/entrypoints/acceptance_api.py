@@ -10,6 +10,7 @@ from sqlalchemy import select
 from fc_shared.app import RuntimeDep
 from fc_shared.auth import READ_ALL, Principal, require
 from fc_shared.errors import Problem
+from fc_shared.params import IsoDate
 from fc_shared.idempotency import run_idempotent
 from fc_shared.pagination import Page, PageDep, page_of
 
@@ -99,8 +100,8 @@ async def list_acceptances(runtime: RuntimeDep, page: PageDep, principal: Accept
                            street_code: str | None = None, project_id: str | None = None,
                            state: str | None = None, level: Level | None = None,
                            department_code: str | None = None,
-                           applied_from: Annotated[date | None, Query()] = None,
-                           applied_to: Annotated[date | None, Query()] = None):
+                           applied_from: Annotated[IsoDate | None, Query()] = None,
+                           applied_to: Annotated[IsoDate | None, Query()] = None):
     """Acceptances the caller may see, oldest first; filter by street, project, state, level, department, dates."""
     query = select(acceptances)
     if principal.role == "street":

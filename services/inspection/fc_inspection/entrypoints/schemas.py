@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fc_shared.params import IsoDate
 from fc_shared.money import Fen
 
 Level = Literal["city", "province"]
@@ -27,8 +28,8 @@ class ProjectView(BaseModel):
     state: str
     accepted_level: str | None
     community_ids: list[str]
-    approved_on: date | None
-    creation_deadline: date | None
+    approved_on: IsoDate | None
+    creation_deadline: IsoDate | None
     task_year: int | None
 
 
@@ -112,7 +113,7 @@ class ReviewIn(Strict):
 class ResultIn(Strict):
     passed: bool = Field(strict=True)
     level: Level
-    decided_on: date
+    decided_on: IsoDate
     reference: str = Field(min_length=1, max_length=200)
 
 
@@ -126,7 +127,7 @@ class ReviewOut(BaseModel):
 class ResultOut(BaseModel):
     passed: bool
     level: str
-    decided_on: date
+    decided_on: IsoDate
     reference: str
     recorded_at: datetime
 
@@ -142,7 +143,7 @@ class AcceptanceOut(BaseModel):
     final_expenditure_fen: FinalExpenditure
     report: str
     evaluation_id: str
-    applied_on: date
+    applied_on: IsoDate
     created_at: datetime
     reviews: list[ReviewOut]
     result: ResultOut | None

@@ -5,7 +5,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -17,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 
-from fc_shared.db import BigIntPK, new_metadata, spine_tables
+from fc_shared.db import BigIntPK, UtcDateTime, new_metadata, spine_tables
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -27,8 +26,8 @@ streets = Table(
     Column("code", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
 )
 
 communities = Table(
@@ -49,8 +48,8 @@ communities = Table(
     Column("idle_public_buildings_m2", Float, nullable=True),
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
 )
 
 documents = Table(
@@ -67,7 +66,7 @@ documents = Table(
     Column("storage_key", String(200), nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("uploaded_by", String(200), nullable=False),
-    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
     UniqueConstraint("community_id", "kind", "version", name="uq_documents_community_kind_version"),
 )
 
@@ -92,8 +91,8 @@ projects = Table(
     Column("named_on", Date, nullable=True),
     Column("community_ids", JSON, nullable=False),
     Column("created_on", Date, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False, default=1),
     Index("ix_projects_task_year_state", "task_year", "state"),
 )
@@ -114,7 +113,7 @@ project_history = Table(
     Column("note", Text, nullable=True),
     Column("by", String(200), nullable=False),
     Column("on", Date, nullable=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 milestones = Table(
@@ -124,8 +123,8 @@ milestones = Table(
     Column("title", String(200), nullable=False),
     Column("planned_on", Date, nullable=False),
     Column("actual_on", Date, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # One row per deadline the watcher follows. ``next_alert_on`` is the next date an alert falls due
@@ -139,8 +138,8 @@ deadlines = Table(
     Column("due_on", Date, nullable=False),
     Column("next_alert_on", Date, nullable=True),
     Column("last_threshold", Integer, nullable=True),
-    Column("resolved_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_deadlines_pending", "next_alert_on",
           postgresql_where=text("next_alert_on IS NOT NULL"), sqlite_where=text("next_alert_on IS NOT NULL")),
 )
@@ -151,7 +150,7 @@ fired_alerts = Table(
     Column("threshold", Integer, primary_key=True),  # days before; 0 = breached, -1 = year end
     Column("as_of", Date, nullable=False),
     Column("event_id", String(36), nullable=False),
-    Column("fired_at", DateTime(timezone=True), nullable=False),
+    Column("fired_at", UtcDateTime(), nullable=False),
 )
 
 special_plans = Table(
@@ -159,7 +158,7 @@ special_plans = Table(
     Column("year", Integer, primary_key=True),
     Column("published_on", Date, nullable=True),
     Column("approved_on", Date, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
 
@@ -173,7 +172,7 @@ work_summaries = Table(
     Column("work", JSON, nullable=False),
     Column("innovations", JSON, nullable=False),
     Column("filed_by", String(200), nullable=False),
-    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("filed_at", UtcDateTime(), nullable=False),
     UniqueConstraint("street_code", "period", "period_start", name="uq_work_summaries_street_period_start"),
 )
 
@@ -189,8 +188,8 @@ problems = Table(
     Column("owner_department", String(60), nullable=False, index=True),
     Column("due_on", Date, nullable=True),
     Column("state", String(20), nullable=False, index=True),
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
     Column("closed_by", String(200), nullable=True),
     Column("close_note", Text, nullable=True),
 )
@@ -199,7 +198,7 @@ config = Table(
     "config", metadata,
     Column("key", String(80), primary_key=True),
     Column("value", JSON, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
 
@@ -220,7 +219,7 @@ lease_requests = Table(
     Column("terms", Text, nullable=True),
     Column("decline_reason", Text, nullable=True),
     Column("recorded_by", String(200), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # --- projections of other services' events (never their databases) ---
@@ -233,7 +232,7 @@ evaluations = Table(
     Column("standard_met", Integer, nullable=False),
     Column("standard_total", Integer, nullable=False),
     Column("all_standard_met", Boolean, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 subsidy_approvals = Table(
@@ -242,7 +241,7 @@ subsidy_approvals = Table(
     Column("level", String(20), nullable=True),
     Column("award_fen", BigInteger, nullable=False),
     Column("entitlement_fen", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 subsidy_entries = Table(
@@ -252,12 +251,12 @@ subsidy_entries = Table(
     Column("kind", String(20), nullable=False),  # interim | disbursement | reward | recovery
     Column("amount_fen", BigInteger, nullable=False),
     Column("rules", JSON, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 bulletins = Table(
     "bulletins", metadata,
     Column("month", String(7), primary_key=True),
     Column("ranking", JSON, nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
 )

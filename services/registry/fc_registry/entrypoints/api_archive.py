@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, page_of
@@ -120,9 +121,6 @@ async def get_community(community_id: str, runtime: RuntimeDep, principal: Reade
 @router.patch("/communities/{community_id}", response_model=CommunityOut)
 async def update_community(community_id: str, body: CommunityPatch, runtime: RuntimeDep, principal: Writer):
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "area_ha", "population", "households", "elderly_share", "children_share"):
-        if required in changes and changes[required] is None:
-            raise Problem(422, "Validation failed", f"{required} cannot be cleared", type_="validation")
     async with runtime.uow() as uow:
         row = await svc.update_community(uow, principal, community_id, changes)
         await uow.commit()
@@ -131,7 +129,7 @@ async def update_community(community_id: str, body: CommunityPatch, runtime: Run
 
 @router.get("/communities/{community_id}/portrait", response_model=Portrait)
 async def get_portrait(community_id: str, runtime: RuntimeDep, principal: Reader, today: Today,
-                       as_of: date | None = None):
+                       as_of: IsoDate | None = None):
     """一社一画像: the archive with projects, stages, scenario coverage, deadlines, money and open problems."""
     async with runtime.sessions() as session:
         cfg = await get_config(session)

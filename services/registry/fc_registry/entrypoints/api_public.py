@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, page_of
@@ -28,11 +29,11 @@ class PublicProject(BaseModel):
     target_level: str
     stage: str
     accepted_level: str | None
-    applied_on: date | None
-    approved_on: date | None
-    creation_deadline: date | None
-    accepted_on: date | None
-    named_on: date | None
+    applied_on: IsoDate | None
+    approved_on: IsoDate | None
+    creation_deadline: IsoDate | None
+    accepted_on: IsoDate | None
+    named_on: IsoDate | None
 
 
 class PublicCommunity(BaseModel):
@@ -43,7 +44,7 @@ class PublicCommunity(BaseModel):
     area_ha: float
     project_id: str
     project_name: str
-    named_on: date | None
+    named_on: IsoDate | None
 
 
 class PublicBulletin(BaseModel):

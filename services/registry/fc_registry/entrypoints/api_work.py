@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from fc_shared.params import IsoDate, Year
 from fc_shared.app import RuntimeDep
 from fc_shared.auth import Principal, require
 from fc_shared.db import is_sqlite
@@ -51,7 +52,7 @@ router = APIRouter(prefix="/api/v1", tags=["work"])
 Rag = Literal["red", "amber", "green"]
 
 
-def _problem_out(row, as_of: date) -> ProblemOut:
+def _problem_out(row, as_of: IsoDate) -> ProblemOut:
     data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
     return ProblemOut(**data, overdue=data["state"] == "open" and data["due_on"] is not None and data["due_on"] < as_of)
 
@@ -69,7 +70,7 @@ async def file_summary(body: SummaryIn, runtime: RuntimeDep, principal: Writer):
 
 @router.get("/summaries", response_model=Page[SummaryOut])
 async def list_summaries(runtime: RuntimeDep, page: PageDep, principal: Reader, street_code: str | None = None,
-                         period: Period | None = None, start_from: date | None = None, start_to: date | None = None):
+                         period: Period | None = None, start_from: IsoDate | None = None, start_to: IsoDate | None = None):
     query = select(work_summaries).order_by(work_summaries.c.id).limit(page.limit + 1)
     if principal.role == "street":
         query = query.where(work_summaries.c.street_code == principal.street_code)
@@ -111,7 +112,7 @@ async def overdue_summaries(runtime: RuntimeDep, principal: Reader, today: Today
         street_rows = (await session.execute(query.order_by(streets.c.code))).all()
         filed = (await session.execute(select(work_summaries.c.street_code, work_summaries.c.period,
                                               work_summaries.c.period_start))).all()
-    filed_set: dict[tuple[str, str], set[date]] = {}
+    filed_set: dict[tuple[str, str], set[IsoDate]] = {}
     for f in filed:
         filed_set.setdefault((f.street_code, f.period), set()).add(f.period_start)
     out = []
@@ -136,7 +137,7 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
                         street_code: str | None = None, project_id: str | None = None,
                         owner_department: str | None = None,
                         state: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-                        overdue: bool | None = None, as_of: date | None = None):
+                        overdue: bool | None = None, as_of: IsoDate | None = None):
     """问题清单: filterable by street, project, owner department, state and overdue (as of a date)."""
     as_of = as_of or today
     query = select(problems).order_by(problems.c.id).limit(page.limit + 1)
@@ -179,7 +180,7 @@ async def scan_deadlines(body: ScanIn, runtime: RuntimeDep, _: Office):
 
 @router.get("/deadlines", response_model=Page[DeadlineOut])
 async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, today: Today,
-                         as_of: date | None = None, kind: str | None = None, street_code: str | None = None,
+                         as_of: IsoDate | None = None, kind: str | None = None, street_code: str | None = None,
                          project_id: str | None = None, include_resolved: bool = False, breached: bool | None = None):
     """Followed deadlines; a breach stays listed until it is resolved."""
     as_of = as_of or today
@@ -209,7 +210,7 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
 @router.get("/targets", response_model=Targets)
 async def get_targets(runtime: RuntimeDep, _: Reader, today: Today,
                       year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                      as_of: date | None = None):
+                      as_of: IsoDate | None = None):
     """Programme targets (§3, §5.2) and their status: coverage, pipeline, special plan."""
     as_of = as_of or today
     async with runtime.sessions() as session:
@@ -218,11 +219,9 @@ async def get_targets(runtime: RuntimeDep, _: Reader, today: Today,
 
 
 @router.put("/special-plans/{year}", response_model=SpecialPlanOut)
-async def record_special_plan(year: int, body: SpecialPlanIn,
+async def record_special_plan(year: Year, body: SpecialPlanIn,
                               runtime: RuntimeDep, principal: Office, today: Today):
     """Record when the special plan (专项规划) was published and approved (§5.2)."""
-    if not 2000 <= year <= 2100:
-        raise Problem(422, "Bad year", "year must lie between 2000 and 2100", type_="bad-year")
     async with runtime.uow() as uow:
         row = await svc.record_special_plan(uow, year, body.published_on, body.approved_on, principal.key, today)
         await uow.commit()
@@ -267,7 +266,7 @@ async def _board(runtime, principal, today, as_of, street_code, state, type, tar
 
 
 @router.get("/board", response_model=Page[BoardRow])
-async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: date | None = None,
+async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: IsoDate | None = None,
                     street_code: str | None = None, state: str | None = None, type: str | None = None,
                     target_level: str | None = None, rag: Rag | None = None):
     """挂图作战: every project with stage, next time node, days left and red/amber/green.
@@ -284,7 +283,7 @@ async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: 
 
 @router.get("/board.xlsx", response_class=Response,
             responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: date | None = None,
+async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: IsoDate | None = None,
                          street_code: str | None = None, state: str | None = None, type: str | None = None,
                          target_level: str | None = None, rag: Rag | None = None):
     """The board as a spreadsheet with Chinese column headers."""

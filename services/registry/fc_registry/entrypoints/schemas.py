@@ -1,5 +1,6 @@
 """Request and response shapes of the registry API (so OpenAPI tells the truth)."""
 from __future__ import annotations
+from fc_shared.params import IsoDate
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -16,13 +17,13 @@ DocumentKind = Literal["survey", "application_plan", "implementation_plan", "des
 Period = Literal["weekly", "half_monthly", "monthly"]
 
 
-def _programme_day(value: date) -> date:
+def _programme_day(value: IsoDate) -> date:
     if not 2000 <= value.year <= 2100:
         raise ValueError("dates lie between 2000-01-01 and 2100-12-31")
     return value
 
 
-Day = Annotated[date, AfterValidator(_programme_day)]
+Day = Annotated[IsoDate, AfterValidator(_programme_day)]
 
 
 class Strict(BaseModel):
@@ -36,8 +37,9 @@ class StreetIn(Strict):
 
 
 class StreetPatch(Strict):
-    name: NonEmpty | None = None
-    kind: Literal["subdistrict", "town"] | None = None
+    # Fields that cannot be cleared are not nullable: omit one to keep it (PATCH semantics).
+    name: NonEmpty = None  # type: ignore[assignment]
+    kind: Literal["subdistrict", "town"] = None  # type: ignore[assignment]
 
 
 class StreetOut(BaseModel):
@@ -73,13 +75,14 @@ class CommunityIn(CommunityFields):
 
 
 class CommunityPatch(Strict):
-    name: NonEmpty | None = None
+    # Fields that cannot be cleared are not nullable: omit one to keep it (PATCH semantics).
+    name: NonEmpty = None  # type: ignore[assignment]
     address: LongText | None = None
-    area_ha: float | None = Field(None, gt=0, le=100000)
-    population: int | None = Field(None, ge=0, le=10_000_000)
-    households: int | None = Field(None, ge=0, le=10_000_000)
-    elderly_share: float | None = Field(None, ge=0, le=1)
-    children_share: float | None = Field(None, ge=0, le=1)
+    area_ha: float = Field(None, gt=0, le=100000)
+    population: int = Field(None, ge=0, le=10_000_000)
+    households: int = Field(None, ge=0, le=10_000_000)
+    elderly_share: float = Field(None, ge=0, le=1)
+    children_share: float = Field(None, ge=0, le=1)
     needs: LongText | None = None
     features: LongText | None = None
     spatial_resources: LongText | None = None
@@ -136,12 +139,13 @@ class ProjectIn(Strict):
 
 
 class ProjectPatch(Strict):
-    name: NonEmpty | None = None
-    community_ids: list[Annotated[str, Field(min_length=1, max_length=36)]] | None = Field(None, min_length=1, max_length=50)
-    type: ProjectType | None = None
-    target_level: Level | None = None
-    area_ha: float | None = Field(None, gt=0, le=100000)
-    life_circle_minutes: Literal[5, 10, 15] | None = None
+    # Fields that cannot be cleared are not nullable: omit one to keep it (PATCH semantics).
+    name: NonEmpty = None  # type: ignore[assignment]
+    community_ids: list[Annotated[str, Field(min_length=1, max_length=36)]] = Field(None, min_length=1, max_length=50)
+    type: ProjectType = None  # type: ignore[assignment]
+    target_level: Level = None  # type: ignore[assignment]
+    area_ha: float = Field(None, gt=0, le=100000)
+    life_circle_minutes: Literal[5, 10, 15] = None  # type: ignore[assignment]
     creation_period_months: int | None = Field(None, ge=1, le=120)
     creation_period_reason: LongText | None = None
     expected_version: int | None = None
@@ -160,13 +164,13 @@ class ProjectOut(BaseModel):
     creation_period_months: int
     creation_period_reason: str | None = None
     accepted_level: str | None = None
-    applied_on: date | None = None
-    approved_on: date | None = None
-    creation_deadline: date | None = None
+    applied_on: IsoDate | None = None
+    approved_on: IsoDate | None = None
+    creation_deadline: IsoDate | None = None
     task_year: int | None = None
-    accepted_on: date | None = None
-    named_on: date | None = None
-    created_on: date
+    accepted_on: IsoDate | None = None
+    named_on: IsoDate | None = None
+    created_on: IsoDate
     created_at: datetime
     version: int
     warnings: list[str] = []
@@ -187,7 +191,7 @@ class HistoryOut(BaseModel):
     to_state: str
     note: str | None
     by: str
-    on: date | None
+    on: IsoDate | None
     at: datetime
 
 
@@ -207,8 +211,8 @@ class MilestoneOut(BaseModel):
     id: str
     project_id: str
     title: str
-    planned_on: date
-    actual_on: date | None
+    planned_on: IsoDate
+    actual_on: IsoDate | None
 
 
 class ProblemItem(Strict):
@@ -231,7 +235,7 @@ class ProblemOut(BaseModel):
     source: str
     text: str
     owner_department: str
-    due_on: date | None
+    due_on: IsoDate | None
     state: str
     opened_at: datetime
     closed_at: datetime | None
@@ -259,8 +263,8 @@ class SummaryOut(BaseModel):
     id: str
     street_code: str
     period: str
-    period_start: date
-    period_end: date
+    period_start: IsoDate
+    period_end: IsoDate
     work: list[str]
     innovations: list[str]
     problem_ids: list[str] = []
@@ -271,9 +275,9 @@ class SummaryOut(BaseModel):
 class OverdueSummary(BaseModel):
     street_code: str
     period: str
-    period_start: date
-    period_end: date
-    due_on: date
+    period_start: IsoDate
+    period_end: IsoDate
+    due_on: IsoDate
 
 
 class ScanIn(Strict):
@@ -281,7 +285,7 @@ class ScanIn(Strict):
 
 
 class ScanOut(BaseModel):
-    as_of: date
+    as_of: IsoDate
     fired: dict[str, int]
 
 
@@ -290,7 +294,7 @@ class DeadlineOut(BaseModel):
     kind: str
     project_id: str | None
     street_code: str | None
-    due_on: date
+    due_on: IsoDate
     days_left: int
     breached: bool
     resolved: bool
@@ -303,8 +307,8 @@ class SpecialPlanIn(Strict):
 
 class SpecialPlanOut(BaseModel):
     year: int
-    published_on: date | None
-    approved_on: date | None
+    published_on: IsoDate | None
+    approved_on: IsoDate | None
 
 
 class ConfigPatch(Strict):
@@ -323,7 +327,7 @@ class ConfigPatch(Strict):
 class NextNode(BaseModel):
     kind: str
     title: str
-    due_on: date
+    due_on: IsoDate
 
 
 class BoardRow(BaseModel):
@@ -334,8 +338,8 @@ class BoardRow(BaseModel):
     target_level: str
     state: str
     accepted_level: str | None
-    approved_on: date | None
-    creation_deadline: date | None
+    approved_on: IsoDate | None
+    creation_deadline: IsoDate | None
     task_year: int | None
     next_node: NextNode | None
     days_left: int | None
@@ -368,10 +372,10 @@ class LeaseRequestOut(BaseModel):
     purpose: str
     term_months: int
     state: str
-    filed_on: date
+    filed_on: IsoDate
     filed_by: str
     enterprise: str | None
-    decided_on: date | None
+    decided_on: IsoDate | None
     terms: str | None
     decline_reason: str | None
 
@@ -383,18 +387,18 @@ class Portrait(BaseModel):
     next_deadlines: list[dict[str, Any]]
     open_problems: list[dict[str, Any]]
     money: dict[str, int]
-    as_of: date
+    as_of: IsoDate
 
 
 class StreetCoverage(BaseModel):
     street_code: str
-    first_accepted_on: date | None
+    first_accepted_on: IsoDate | None
     status: str
 
 
 class CoverageTarget(BaseModel):
     status: Literal["met", "pending", "missed", "not_configured"]
-    due_on: date | None
+    due_on: IsoDate | None
     streets: list[StreetCoverage]
     streets_missing: list[str]
 
@@ -403,18 +407,18 @@ class PipelineTarget(BaseModel):
     status: Literal["met", "pending", "missed"]
     applications: int
     minimum: int
-    due_on: date
+    due_on: IsoDate
 
 
 class DatedTarget(BaseModel):
-    due_on: date
-    done_on: date | None
+    due_on: IsoDate
+    done_on: IsoDate | None
     status: Literal["met", "late", "pending", "missed"]
 
 
 class Targets(BaseModel):
     year: int
-    as_of: date
+    as_of: IsoDate
     coverage: CoverageTarget
     pipeline: PipelineTarget
     special_plan_publish: DatedTarget

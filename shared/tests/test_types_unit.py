@@ -28,3 +28,18 @@ def test_positive_refuses_zero():
 def test_schema_says_integer():
     schema = M.model_json_schema()["properties"]["amount_fen"]
     assert schema["type"] == "integer" and schema["minimum"] == 0
+
+
+def test_iso_dates_only():
+    from datetime import date
+
+    from fc_shared.params import IsoDate
+
+    class D(BaseModel):
+        on: IsoDate
+
+    assert D(on="2024-02-29").on == date(2024, 2, 29)
+    assert D(on=date(2024, 1, 1)).on == date(2024, 1, 1)
+    for bad in ("1.36e-135", 1700000000, "2024-2-29", True, "2024-02-30"):
+        with pytest.raises(ValidationError):
+            D(on=bad)
