@@ -70,6 +70,12 @@ def test_example_1_city_in_task_year_below_award(driver):
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith('fc_paid_fen{year="2025"}'))
     wait_until(lambda: paid_2025() >= 9_500_000 * CNY, 30, message="the paid-per-year gauge counts the payment")
 
+    def accepted_projects() -> float:
+        text = driver.client.get(driver.urls["registry"] + "/metrics").text
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith('fc_projects{state="accepted"}'))
+    wait_until(lambda: accepted_projects() >= 1, 30, message="the projects-by-state gauge counts the accepted one")
+
 
 def test_example_2_expenditure_above_award_is_borne_by_the_street(driver):
     p = approved_project(driver, target_level="city", approved_on=date(2025, 1, 10))

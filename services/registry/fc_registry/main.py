@@ -1,6 +1,7 @@
 """Registry composition root."""
 from fc_shared.app import ServiceSpec, create_app
 
+from .adapters.metrics import refresh_projects
 from .adapters.tables import metadata, spine
 from .entrypoints import api_archive, api_projects, api_public, api_work
 from .entrypoints.handlers import CONSUMES, HANDLERS
@@ -12,7 +13,7 @@ def build_spec(settings: RegistrySettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="registry", settings=settings or RegistrySettings(), metadata=metadata, spine=spine,
         routers=[api_archive.router, api_projects.router, api_work.router, api_public.router],
-        consumes=CONSUMES, handlers=HANDLERS, jobs=[deadline_watcher],
+        consumes=CONSUMES, handlers=HANDLERS, jobs=[deadline_watcher, refresh_projects],
         description="Streets, communities (一社一档), creation projects and lifecycle, time nodes, work summaries, "
                     "deadline watcher, targets, board (挂图作战), public read API, premises lease requests.",
     )
