@@ -28,10 +28,48 @@ class ProjectSnapshot(BaseModel):
     approved_on: date | None = None
     creation_deadline: date | None = None
     task_year: int | None = None
+    version: int | None = None  # registry's row version: a later change has a higher one
 
     @classmethod
     def from_event_data(cls, data: dict[str, Any]) -> "ProjectSnapshot":
         return cls.model_validate(data)
+
+
+def project_projection_columns() -> list:
+    """The columns of a projection of registry projects (one row per project, from its snapshot)."""
+    from sqlalchemy import JSON, Column, Date, Integer, String
+
+    from .db import UtcDateTime
+
+    return [
+        Column("id", String(36), primary_key=True),
+        Column("name", String(200), nullable=False, default=""),
+        Column("street_code", String(40), nullable=False, index=True),
+        Column("type", String(30), nullable=False),
+        Column("target_level", String(20), nullable=False),
+        Column("state", String(30), nullable=False),
+        Column("accepted_level", String(20), nullable=True),
+        Column("approved_on", Date, nullable=True),
+        Column("creation_deadline", Date, nullable=True),
+        Column("task_year", Integer, nullable=True, index=True),
+        Column("community_ids", JSON, nullable=False),
+        Column("version", Integer, nullable=True),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    ]
+
+
+async def record_project_snapshot(session, table, data: dict[str, Any]) -> ProjectSnapshot:
+    """Upsert a project's snapshot into a projection; an older snapshot arriving late changes nothing."""
+    from sqlalchemy import or_
+
+    from .db import upsert
+    from .uow import utcnow
+
+    snap = ProjectSnapshot.from_event_data(data)
+    values = snap.model_dump(exclude={"project_id"}) | {"updated_at": utcnow()}
+    await upsert(session, table, {"id": snap.project_id}, values,
+                 only_if=lambda t, new: or_(t.c.version.is_(None), new.version.is_(None), t.c.version <= new.version))
+    return snap
 
 
 def eligible_expenditure_fen(by_category: dict[str, Any]) -> int:

@@ -136,12 +136,19 @@ def spine_tables(metadata: MetaData) -> SpineTables:
     return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency)
 
 
-async def upsert(session, table: Table, key: dict, values: dict) -> None:
-    """Insert or update one row by its key columns (projections kept from events)."""
+async def upsert(session, table: Table, key: dict, values: dict, *, only_if=None) -> None:
+    """Insert or update one row by its key columns (projections kept from events).
+
+    ``only_if(table, excluded)`` returns a condition an existing row must meet to be updated
+    (e.g. that the incoming version is not older).
+    """
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_(table).values(**key, **values)
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values) if values
-                          else stmt.on_conflict_do_nothing(index_elements=list(key)))
+    if not values:
+        await session.execute(stmt.on_conflict_do_nothing(index_elements=list(key)))
+        return
+    where = only_if(table, stmt.excluded) if only_if is not None else None
+    await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values, where=where))

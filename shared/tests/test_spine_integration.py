@@ -234,3 +234,30 @@ async def test_api_only_process_stays_ready_through_a_broker_outage(db_url, kit,
         ready = await client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"database": "ok", "broker": "down"}
+
+
+async def test_a_late_older_project_snapshot_changes_nothing(db_url):
+    """Reordered events: a projection keeps the newest snapshot by registry's row version."""
+    from sqlalchemy import Table
+
+    from fc_shared.contracts import project_projection_columns, record_project_snapshot
+    from fc_shared.db import make_engine, make_sessionmaker, new_metadata
+
+    md = new_metadata()
+    table = Table("projects", md, *project_projection_columns())
+    engine = make_engine(db_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(md.create_all)
+    sessions = make_sessionmaker(engine)
+    base = {"project_id": "p1", "name": "n", "street_code": "S01", "type": "renovation", "target_level": "city",
+            "community_ids": ["c1"]}
+    try:
+        for snap in ({**base, "state": "draft", "version": 1}, {**base, "state": "approved", "version": 5},
+                     {**base, "state": "applied", "version": 2}):  # version 2 arrives after version 5
+            async with sessions() as s, s.begin():
+                await record_project_snapshot(s, table, snap)
+        async with sessions() as s:
+            row = (await s.execute(select(table))).one()
+        assert (row.state, row.version) == ("approved", 5)
+    finally:
+        await engine.dispose()

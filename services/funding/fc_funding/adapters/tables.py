@@ -12,27 +12,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from fc_shared.contracts import project_projection_columns
 from fc_shared.db import BigIntPK, UtcDateTime, new_metadata, spine_tables
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
 
 # Funding's projection of registry projects (the snapshot every fc.project.* event carries).
-projects = Table(
-    "projects", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False, default=""),
-    Column("street_code", String(40), nullable=False, index=True),
-    Column("type", String(30), nullable=False),
-    Column("target_level", String(20), nullable=False),
-    Column("state", String(30), nullable=False),
-    Column("accepted_level", String(20), nullable=True),
-    Column("approved_on", Date, nullable=True),
-    Column("creation_deadline", Date, nullable=True),
-    Column("task_year", Integer, nullable=True, index=True),
-    Column("community_ids", JSON, nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
+projects = Table("projects", metadata, *project_projection_columns())
 
 # Events about projects funding has not seen yet (topics are not ordered with each other);
 # replayed when the project's snapshot arrives.

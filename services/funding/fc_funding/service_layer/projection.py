@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, select
 
-from fc_shared.contracts import ProjectSnapshot
-from fc_shared.db import upsert
+from fc_shared.contracts import ProjectSnapshot, record_project_snapshot
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -13,13 +12,7 @@ from . import ledger
 
 
 async def record_snapshot(uow: UnitOfWork, data: dict) -> ProjectSnapshot:
-    snap = ProjectSnapshot.from_event_data(data)
-    await upsert(uow.session, projects, {"id": snap.project_id}, {
-        "name": snap.name, "street_code": snap.street_code, "type": snap.type, "target_level": snap.target_level,
-        "state": snap.state, "accepted_level": snap.accepted_level, "community_ids": snap.community_ids,
-        "approved_on": snap.approved_on, "creation_deadline": snap.creation_deadline, "task_year": snap.task_year,
-        "updated_at": utcnow()})
-    return snap
+    return await record_project_snapshot(uow.session, projects, data)
 
 
 async def park(uow: UnitOfWork, project_id: str, event: Event) -> None:

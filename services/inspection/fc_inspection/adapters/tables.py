@@ -12,6 +12,7 @@ from sqlalchemy import (
     Text,
 )
 
+from fc_shared.contracts import project_projection_columns
 from fc_shared.db import BigIntPK, UtcDateTime, new_metadata, spine_tables
 
 metadata = new_metadata()
@@ -20,21 +21,7 @@ spine = spine_tables(metadata)
 # --- projections kept from other services' events --------------------------------------------
 
 # Registry projects: enough to decide acceptance and rank streets without calling registry.
-projects = Table(
-    "projects", metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(200), nullable=False, default=""),
-    Column("street_code", String(40), nullable=False, index=True),
-    Column("type", String(30), nullable=False),
-    Column("target_level", String(20), nullable=False),
-    Column("state", String(30), nullable=False),
-    Column("accepted_level", String(20), nullable=True),
-    Column("task_year", Integer, nullable=True),
-    Column("approved_on", Date, nullable=True),
-    Column("creation_deadline", Date, nullable=True),
-    Column("community_ids", JSON, nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
+projects = Table("projects", metadata, *project_projection_columns())
 
 streets = Table(
     "streets", metadata,

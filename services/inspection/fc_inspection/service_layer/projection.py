@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import insert, select, update
 
-from fc_shared.contracts import ProjectSnapshot
+from fc_shared.contracts import record_project_snapshot
 from fc_shared.db import upsert
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
@@ -27,12 +27,7 @@ async def _know_street(uow: UnitOfWork, code: str, name: str | None = None) -> N
 
 async def on_project_event(uow: UnitOfWork, event: Event) -> None:
     """Every fc.project.* event carries the snapshot: upsert it."""
-    snap = ProjectSnapshot.from_event_data(event.data)
-    await upsert(uow.session, projects, {"id": snap.project_id}, {
-        "name": snap.name, "street_code": snap.street_code, "type": snap.type, "target_level": snap.target_level,
-        "state": snap.state, "accepted_level": snap.accepted_level, "task_year": snap.task_year,
-        "approved_on": snap.approved_on, "creation_deadline": snap.creation_deadline,
-        "community_ids": snap.community_ids, "updated_at": utcnow()})
+    snap = await record_project_snapshot(uow.session, projects, event.data)
     await _know_street(uow, snap.street_code)
 
 

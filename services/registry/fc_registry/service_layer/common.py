@@ -15,7 +15,7 @@ from ..adapters.tables import deadlines, projects
 from ..domain.deadlines import next_alert_on
 
 SNAPSHOT_FIELDS = ("name", "street_code", "type", "target_level", "state", "accepted_level", "community_ids",
-                   "approved_on", "creation_deadline", "task_year")
+                   "approved_on", "creation_deadline", "task_year", "version")
 
 
 def today(tz: str = "Asia/Shanghai") -> date:
