@@ -172,8 +172,11 @@ class EventConsumer:
                         for msg in messages:
                             event_type = await self.process(msg)
                             maybe_crash("after_handle", event_type or "")
-                            await consumer.commit({tp: msg.offset + 1})
-                            self.committed[tp] = msg.offset + 1
+                        # One offset commit per fetched batch: every message in it is already
+                        # committed to the database with its inbox row, so a crash before this
+                        # line only redelivers events the inbox will drop.
+                        await consumer.commit({tp: messages[-1].offset + 1})
+                        self.committed[tp] = messages[-1].offset + 1
                     self._update_lag(consumer)
             except asyncio.CancelledError:
                 await self._stop()
