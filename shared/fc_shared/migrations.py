@@ -52,3 +52,22 @@ def alembic_config(service_dir: Path, database_url: str) -> Config:
 def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> None:
     """Run a service's migrations (blocking; call from a thread inside an event loop)."""
     command.upgrade(alembic_config(service_dir, database_url), revision)
+
+
+def create_spine_tables() -> None:
+    """In a service's first migration: the outbox, inbox and idempotency tables, as
+    ``fc_shared.db.spine_tables`` defines them, so the four histories don't each spell them out.
+    The spine's shape is frozen here; a later change to it comes as a migration step of its own."""
+    from .db import new_metadata, spine_tables
+
+    spine = spine_tables(new_metadata())
+    for table in (spine.idempotency, spine.inbox, spine.outbox):
+        table.create(context.get_bind())
+
+
+def drop_spine_tables() -> None:
+    from .db import new_metadata, spine_tables
+
+    spine = spine_tables(new_metadata())
+    for table in (spine.outbox, spine.inbox, spine.idempotency):
+        table.drop(context.get_bind())
