@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from .broker_epoch import BrokerEpoch
 from .events import Event, dead_letter_topic
@@ -42,12 +42,26 @@ async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Han
         return True
 
 
+def is_transient(exc: BaseException) -> bool:
+    """An outage of the database (or the network to it), not a fault of the event.
+
+    The event is retried until the outage ends instead of counting toward the
+    dead-letter limit: a good event must never be dead-lettered because PostgreSQL
+    restarted for a minute.
+    """
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OSError, ConnectionError, TimeoutError))
+
+
 class _Rebalance(ConsumerRebalanceListener):
     def __init__(self, runner: "EventConsumer") -> None:
         self.runner = runner
 
     async def on_partitions_revoked(self, revoked):
-        # Offsets are committed per handled message, so nothing is pending here.
+        # Offsets are committed after each fetched batch is handled, so nothing is pending here.
         for tp in revoked:
             self.runner.committed.pop(tp, None)
 
@@ -85,19 +99,23 @@ class EventConsumer:
         if handler is None:
             return "ignored"
         delay = self.retry_backoff_s
-        for attempt in range(1, self.max_retries + 1):
+        attempt = 0
+        while True:
             try:
                 return "handled" if await handle_once(self.uow_factory(), self.service, event, handler) else "duplicate"
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - counted, retried, then dead-lettered
                 HANDLER_ERRORS.labels(self.service, event.type).inc()
-                log.warning("handler failed", extra={"type": event.type, "attempt": attempt, "error": repr(exc)})
-                if attempt == self.max_retries:
+                transient = is_transient(exc)
+                if not transient:
+                    attempt += 1
+                log.warning("handler failed", extra={"type": event.type, "attempt": attempt, "transient": transient,
+                                                     "error": repr(exc)})
+                if attempt >= self.max_retries:
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
-        raise AssertionError("unreachable")
 
     async def _dead_letter(self, msg, etype: str, error: str) -> None:
         if self._dlt_producer is None:

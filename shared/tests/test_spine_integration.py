@@ -4,6 +4,7 @@ import json
 import uuid
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select
 
@@ -261,3 +262,34 @@ async def test_a_late_older_project_snapshot_changes_nothing(db_url):
         assert (row.state, row.version) == ("approved", 5)
     finally:
         await engine.dispose()
+
+
+async def test_a_database_outage_delays_an_event_but_never_dead_letters_it(db_url, spine_app_factory, kit):
+    from sqlalchemy.exc import OperationalError
+
+    from fc_shared.inbox import EventConsumer
+
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app):
+        runtime = app.state.runtime
+        failures = {"left": 4}
+
+        async def flaky(uow, event):
+            if failures["left"]:
+                failures["left"] -= 1
+                raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database restarting"))
+            await kit.on_community(uow, event)
+
+        consumer = EventConsumer("outage-test", [], {"fc.community.created": flaky}, runtime.uow,
+                                 bootstrap="127.0.0.1:1", epoch=runtime.epoch, max_retries=2, retry_backoff_s=0.01)
+        event = Event(type="fc.community.created", source="/t", subject="c", data={"name": "ok"})
+        assert await consumer.handle(event) == "handled"  # four outage failures, more than max_retries
+        assert await _count(app, kit.seen, kit.seen.c.event_id == event.id) == 1
+
+        async def broken(uow, event):
+            raise ValueError("a real fault of the event")
+
+        consumer.handlers["fc.community.created"] = broken
+        with pytest.raises(ValueError):
+            await consumer.handle(Event(type="fc.community.created", source="/t", subject="d", data={"name": "x"}))

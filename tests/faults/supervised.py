@@ -47,7 +47,7 @@ class Supervised:
         self.db_urls = {s: create_pg_database(f"fc_fault_{s}") for s in SERVICES}
         self.env = {**os.environ, "FC_DATA_DIR": str(workdir / "data"), "FC_SAMPLE_DATA": "0",
                     "FC_JWT_SECRET": TEST_SECRET, "FC_BROKER_PORT": str(self.broker_port),
-                    "FC_CONSUMER_RETRY_BACKOFF_S": "0.2", "FC_CONSUMER_MAX_RETRIES": "8",
+                    "FC_CONSUMER_RETRY_BACKOFF_S": "0.2",
                     "NOTIFY_RETRY_SCHEDULE_S": json.dumps([0, 1, 1, 2, 2, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]),
                     **(extra_env or {})}
         self.env.pop("FC_KAFKA_BOOTSTRAP", None)  # the runner starts its own broker
