@@ -54,9 +54,15 @@ def test_replaying_every_topic_changes_nothing(platform, receiver):
     wait_until(lambda: all(d.funding(p)["paid_fen"] > 0 for p in projects), 90, message="all paid")
     wait_until(lambda: all(d.project_state(p)["state"] == "accepted" for p in projects), 90, message="all accepted")
     wait_until(lambda: len(receiver.received()) >= 2 * len(projects), 90, message="webhooks delivered")
-    before = snapshot(d, projects, acceptances)
 
     with httpx.Client(timeout=30) as client:
+        def caught_up():
+            texts = [client.get(platform.url(s) + "/metrics").text for s in SERVICES]
+            return all(metric(t, "fc_outbox_unsent") == 0 and metric(t, "fc_consumer_lag") == 0 for t in texts)
+
+        # Everything the flow caused (alerts, projections) has settled before the first reading.
+        wait_until(caught_up, 180, interval=0.5, message="outboxes sent and consumers caught up")
+        before = snapshot(d, projects, acceptances)
         dup_before = metric(client.get(platform.url("notify") + "/metrics").text, "fc_events_handled_total",
                             outcome="duplicate")
         republished = 0
@@ -73,9 +79,6 @@ def test_replaying_every_topic_changes_nothing(platform, receiver):
             return dup - dup_before >= republished  # notify consumes all four topics
         wait_until(all_repeats_seen_as_duplicates, 180, interval=0.5, message="every replayed event reached notify")
 
-        def caught_up():
-            texts = [client.get(platform.url(s) + "/metrics").text for s in SERVICES]
-            return all(metric(t, "fc_outbox_unsent") == 0 and metric(t, "fc_consumer_lag") == 0 for t in texts)
         wait_until(caught_up, 180, interval=0.5, message="outboxes sent and consumers caught up")
 
     assert snapshot(d, projects, acceptances) == before
