@@ -293,3 +293,25 @@ async def test_a_database_outage_delays_an_event_but_never_dead_letters_it(db_ur
         consumer.handlers["fc.community.created"] = broken
         with pytest.raises(ValueError):
             await consumer.handle(Event(type="fc.community.created", source="/t", subject="d", data={"name": "x"}))
+
+
+async def test_a_request_still_in_flight_under_the_same_key_is_409(db_url, spine_app_factory, kit):
+    from sqlalchemy import insert as sa_insert
+
+    from fc_shared.auth import TokenVerifier
+    from fc_shared.idempotency import request_hash
+    from fc_shared.uow import utcnow
+
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app) as client:
+        runtime = app.state.runtime
+        principal = TokenVerifier(runtime.platform).verify(OFFICE["Authorization"].split(" ", 1)[1])
+        body = {"name": "slow", "amount_fen": 0}
+        async with runtime.sessions() as s, s.begin():  # the first request has started and not finished
+            await s.execute(sa_insert(kit.spine.idempotency).values(
+                principal=principal.key, key="busy", request_hash=request_hash("POST", "/api/v1/things", body),
+                state="in_flight", created_at=utcnow()))
+        r = await client.post("/api/v1/things", json=body, headers={**OFFICE, "Idempotency-Key": "busy"})
+        assert r.status_code == 409 and r.json()["type"].endswith("idempotency-in-flight")
+        assert await _count(app, kit.things) == 0
