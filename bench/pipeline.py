@@ -39,6 +39,22 @@ async def count(runtime, stmt) -> int:
         return (await s.execute(stmt)).scalar_one()
 
 
+async def poll_until(predicate, what: str, timeout_s: float = 600.0) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not await predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what} did not finish within {timeout_s} s")
+        await asyncio.sleep(0.05)
+
+
+async def _none_unsent(runtime, ob) -> bool:
+    return await count(runtime, select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None))) == 0
+
+
+async def _all_seen(runtime, n: int) -> bool:
+    return await count(runtime, select(func.count()).select_from(seen)) >= n
+
+
 async def main(n: int, url: str, broker: Broker) -> None:
     if True:
         name = f"bench{uuid.uuid4().hex[:6]}"
@@ -62,14 +78,12 @@ async def main(n: int, url: str, broker: Broker) -> None:
         relay = asyncio.create_task(runtime.relay.run())
         start = time.perf_counter()
         ob = spine.outbox
-        while await count(runtime, select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None))):
-            await asyncio.sleep(0.05)
+        await poll_until(lambda: _none_unsent(runtime, ob), "the relay")
         relay_s = time.perf_counter() - start
 
         consumer = asyncio.create_task(runtime.consumer.run())
         start = time.perf_counter()
-        while await count(runtime, select(func.count()).select_from(seen)) < n:
-            await asyncio.sleep(0.05)
+        await poll_until(lambda: _all_seen(runtime, n), "the consumer")
         consume_s = time.perf_counter() - start
         for task in (relay, consumer):
             task.cancel()
