@@ -64,6 +64,10 @@ class _Rebalance(ConsumerRebalanceListener):
         # Offsets are committed after each fetched batch is handled, so nothing is pending here.
         for tp in revoked:
             self.runner.committed.pop(tp, None)
+            try:
+                CONSUMER_LAG.remove(self.runner.service, tp.topic, str(tp.partition))
+            except KeyError:
+                pass
 
     async def on_partitions_assigned(self, assigned):
         if self.runner.rewind and assigned:
@@ -71,6 +75,12 @@ class _Rebalance(ConsumerRebalanceListener):
             # events we never saw; start over and let the inbox drop the repeats.
             await self.runner._consumer.seek_to_beginning(*assigned)
             self.runner.rewind = False
+        for tp in assigned:
+            # Lag is measured from the group's committed offset, also for a partition this
+            # process has not fetched from yet.
+            committed = await self.runner._consumer.committed(tp)
+            if committed is not None:
+                self.runner.committed[tp] = committed
         log.info("partitions assigned", extra={"partitions": [f"{tp.topic}:{tp.partition}" for tp in assigned]})
 
 
