@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fc_shared.events import Event
+from fc_shared.events import EVENT_TYPES, TOPICS, Event
 from fc_shared.inbox import Handler
 from fc_shared.uow import UnitOfWork
 
@@ -13,6 +13,7 @@ from ..service_layer.deliveries import record_event
 from ..settings import NotifySettings
 
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
+CONSUMES = list(TOPICS)  # every topic: each event may be subscribed to
 
 
 def make_handler(settings: NotifySettings) -> Handler:
@@ -22,3 +23,9 @@ def make_handler(settings: NotifySettings) -> Handler:
                            email_enabled=settings.email_enabled)
 
     return on_event
+
+
+def handlers(settings: NotifySettings) -> dict[str, Handler]:
+    """Every event type goes to the one handler that records, queues and alerts."""
+    on_event = make_handler(settings)
+    return {t: on_event for t in EVENT_TYPES}
