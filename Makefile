@@ -3,14 +3,14 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := registry funding inspection notify
-EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s))
+EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e shared/devtools
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-unit test-faults migrate token bench lint clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml shared/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
 	touch $@

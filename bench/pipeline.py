@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fc_shared.app import Runtime, ServiceSpec  # noqa: E402
 from fc_shared.db import new_metadata, spine_tables  # noqa: E402
 from fc_shared.settings import ServiceSettings  # noqa: E402
-from fc_shared.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
+from fc_devtools.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
 
 metadata = new_metadata()
 spine = spine_tables(metadata)

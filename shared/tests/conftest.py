@@ -14,7 +14,7 @@ from fc_shared.db import make_engine, new_metadata, spine_tables
 from fc_shared.events import TOPIC_REGISTRY
 from fc_shared.idempotency import run_idempotent
 from fc_shared.settings import ServiceSettings
-from fc_shared.testing import platform_settings
+from fc_devtools.testing import platform_settings
 
 metadata = new_metadata()
 spine = spine_tables(metadata)

@@ -5,7 +5,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from fc_shared.testing import app_client, auth
+from fc_devtools.testing import app_client, auth
 
 OFFICE = auth("district_office")
 

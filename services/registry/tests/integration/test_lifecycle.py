@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 
 from fc_shared.contracts import ProjectSnapshot
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
 

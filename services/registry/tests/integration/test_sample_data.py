@@ -3,7 +3,7 @@ from datetime import date
 
 import httpx
 
-from fc_shared.testing import TEST_SECRET, ServiceProcess, auth, migrate
+from fc_devtools.testing import TEST_SECRET, ServiceProcess, auth, migrate
 
 
 
