@@ -60,7 +60,7 @@ async def main(n: int, url: str, broker: Broker) -> None:
         name = f"bench{uuid.uuid4().hex[:6]}"
         settings = ServiceSettings(name=name, database_url=url, platform=platform_settings(broker.bootstrap))
         # One topic of the catalogue, consumed by this process only (its own consumer group).
-        spec = ServiceSpec(name=name, settings=settings, metadata=metadata, spine=spine, routers=[],
+        spec = ServiceSpec(name=name, settings=settings, spine=spine, routers=[],
                            consumes=["fc.notify.v1"], handlers={"fc.webhook.endpoint_disabled": handler})
         runtime = Runtime(spec)
         async with runtime.engine.begin() as conn:

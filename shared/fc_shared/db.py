@@ -110,7 +110,6 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("payload", Text, nullable=False),  # the whole CloudEvent, JSON
         Column("created_at", UtcDateTime(), nullable=False, index=True),
         Column("sent_at", UtcDateTime(), nullable=True, index=True),
-        Column("attempts", Integer, nullable=False, default=0),
     )
     inbox = Table(
         "inbox",

@@ -1,7 +1,7 @@
 """Notify composition root."""
 from fc_shared.app import ServiceSpec, create_app
 
-from .adapters.tables import metadata, spine
+from .adapters.tables import spine
 from .entrypoints import api_alerts, api_subscriptions
 from .entrypoints.handlers import CONSUMES, handlers
 from .entrypoints.jobs import dispatch_webhooks, email_sender
@@ -11,7 +11,7 @@ from .settings import NotifySettings
 def build_spec(settings: NotifySettings | None = None, *, consume: bool = True) -> ServiceSpec:
     settings = settings or NotifySettings()
     return ServiceSpec(
-        name=settings.name, settings=settings, metadata=metadata, spine=spine,
+        name=settings.name, settings=settings, spine=spine,
         routers=[api_subscriptions.router, api_alerts.router],
         consumes=CONSUMES if consume else [], handlers=handlers(settings),
         jobs=[dispatch_webhooks, email_sender],
