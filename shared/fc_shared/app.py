@@ -203,7 +203,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     async def request_id(request: Request, call_next):
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         token = request_id_var.set(rid[:100])
-        audit_token = audit_request_var.set(AuditRequest(request_id=rid[:100]))
+        audit_token = audit_request_var.set(AuditRequest(request_id=rid[:100], scope=request.scope))
         try:
             response = await call_next(request)
         finally:

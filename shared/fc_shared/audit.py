@@ -76,6 +76,12 @@ class AuditRequest:
     request_id: str
     actor: Actor | None = None
     route: str | None = None
+    scope: dict | None = None  # the ASGI scope: the router records the matched route in it
+
+    def route_name(self) -> str | None:
+        if self.route is None and self.scope is not None and (route := self.scope.get("route")) is not None:
+            self.route = f"{self.scope.get('method')} {route.path}"
+        return self.route
 
 
 audit_request_var: ContextVar[AuditRequest | None] = ContextVar("audit_request", default=None)
@@ -209,6 +215,9 @@ def _pk_filter(table: Table, key: dict[str, Any]):
 
 
 def _resource_id(table: Table, row: dict[str, Any]) -> str | None:
+    """The row's ``id`` where it has one (the id the API shows), else its primary key."""
+    if "id" in table.c and row.get("id") is not None:
+        return str(plain(row["id"]))
     parts = [row.get(c.name) for c in table.primary_key.columns]
     if any(p is None for p in parts):
         return None

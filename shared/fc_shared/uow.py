@@ -80,11 +80,11 @@ class UnitOfWork:
 
     def stage_audit(self, actor: audit.Actor, action: str, resource: str, resource_id: str | None,
                     changes: dict[str, list[Any]]) -> None:
-        ctx = audit.audit_request_var.get() if self._actor is None else None
+        ctx = audit.audit_request_var.get()
         self._audit.append({
             "actor": actor.actor[:200], "role": actor.role, "scope": actor.scope,
             "request_id": ctx.request_id if ctx is not None else None,
-            "route": ctx.route if ctx is not None else getattr(self, "_route", None),
+            "route": (ctx.route_name() if ctx is not None else None) or self._route,
             "action": action, "resource": resource, "resource_id": resource_id,
             "changes": audit.canonical(changes),
         })
