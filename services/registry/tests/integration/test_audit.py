@@ -154,3 +154,30 @@ async def test_verification_detects_a_row_altered_in_the_database(client, world)
     gap = (await client.get("/api/v1/audit/verify", headers=AUDITOR)).json()
     assert gap["ok"] is False and gap["first_broken"]["seq"] > target["id"]
     assert "removed" in gap["first_broken"]["reason"]
+
+
+async def test_retention_keeps_the_rest_of_the_chain_verifiable(client, world):
+    from fc_shared.audit import prune
+    from fc_registry.adapters.tables import spine
+
+    runtime = client.app.state.runtime
+    street = await world.street()
+    for n in range(3):
+        await client.patch(f"/api/v1/streets/{street}", json={"name": f"第{n}次"}, headers=OFFICE)
+    oldest_kept = list(reversed(await _entries(client, limit=500)))[2]
+    async with runtime.sessions() as s, s.begin():
+        cutoff = (await s.execute(select(spine.audit.c.at).where(spine.audit.c.seq == oldest_kept["id"]))).scalar_one()
+        # entries of one transaction share their time: drop by seq to cut inside the chain
+        await s.execute(delete(spine.audit).where(spine.audit.c.seq < oldest_kept["id"]))
+    # without a retention setting a missing beginning is a broken chain ...
+    assert (await client.get("/api/v1/audit/verify", headers=AUDITOR)).json()["first_broken"]["seq"] == oldest_kept["id"]
+    # ... with one, the oldest kept entry anchors it
+    runtime.platform.audit_retention_days = 30
+    try:
+        kept = (await client.get("/api/v1/audit/verify", headers=AUDITOR)).json()
+        assert kept["ok"] is True and kept["entries"] == 2
+        async with runtime.sessions() as s, s.begin():
+            assert await prune(s, spine.audit, cutoff) == 0  # nothing is older than the oldest kept entry
+        assert await runtime.prune_audit() == 0  # all entries are younger than 30 days
+    finally:
+        runtime.platform.audit_retention_days = None
