@@ -1,8 +1,11 @@
 """Headless Debian Chromium with every request off loopback sent to a dead-end proxy that records it."""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -119,3 +122,66 @@ def screenshot(proxy: DeadEndProxy, url: str, path: Path, size: str = "1280,1600
     done = chromium(proxy, f"--virtual-time-budget={budget_ms}", f"--window-size={size}",
                     f"--screenshot={path}", url)
     assert done.returncode == 0 and path.exists(), f"chromium failed ({done.returncode}): {done.stderr[-3000:]}"
+
+
+class DevToolsPage:
+    """One Chromium page driven over the DevTools protocol (loopback only), for clicking through a UI."""
+
+    def __init__(self, proxy: DeadEndProxy, url: str) -> None:
+        exe = chromium_path()
+        assert exe, "chromium is not installed (apt-get install -y chromium)"
+        self.url = url
+        self._profile = tempfile.TemporaryDirectory(prefix="fc-chromium-")
+        self.proc = subprocess.Popen(
+            [exe, *FLAGS, f"--user-data-dir={self._profile.name}", f"--proxy-server=http://127.0.0.1:{proxy.port}",
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--window-size=1280,1200", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self._stack = contextlib.ExitStack()
+        self._ws = None
+        self._next_id = 0
+
+    def __enter__(self) -> "DevToolsPage":
+        import httpx
+        from websockets.sync.client import connect
+
+        from fc_shared.testing import wait_until
+
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        wait_until(lambda: port_file.exists() and port_file.read_text().strip(), timeout=30,
+                   message="chromium's DevTools port")
+        port = int(port_file.read_text().split()[0])
+
+        def page_target():
+            targets = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=2).json()
+            return next((t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page"), None)
+
+        self._ws = self._stack.enter_context(
+            connect(wait_until(page_target, timeout=30, message="chromium's page"), max_size=None))
+
+        def loaded():
+            try:
+                return self.evaluate("location.href + ' ' + document.readyState") == f"{self.url} complete"
+            except AssertionError:  # navigation still under way: "Execution context was destroyed"
+                return False
+        wait_until(loaded, timeout=30, message=f"{self.url} loaded")
+        return self
+
+    def evaluate(self, expression: str, timeout: float = 60):
+        """Run ``expression`` (may be an async function body's result, a Promise) and return its value."""
+        self._next_id += 1
+        self._ws.send(json.dumps({"id": self._next_id, "method": "Runtime.evaluate", "params": {
+            "expression": expression, "awaitPromise": True, "returnByValue": True}}))
+        while True:
+            message = json.loads(self._ws.recv(timeout=timeout))
+            if message.get("id") == self._next_id:
+                assert "result" in message, message
+                result = message["result"]
+                assert "exceptionDetails" not in result, result["exceptionDetails"]
+                return result["result"].get("value")
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+        os.killpg(self.proc.pid, signal.SIGKILL)  # the browser and its zygote and renderers
+        self.proc.wait(10)
+        self._profile.cleanup()

@@ -7,6 +7,7 @@ district intranet, and whatever it tried to fetch is listed.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import sys
 import threading
@@ -18,10 +19,10 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from fc_shared.testing import SERVICE_MODULES, auth
+from fc_shared.testing import SERVICE_MODULES, auth, token
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser import dump_dom  # noqa: E402
+from browser import DevToolsPage, dump_dom  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -139,3 +140,43 @@ def test_no_html_served_references_another_origin(platform):
                 csp = response.headers.get("content-security-policy", "")
                 assert "script-src 'self'" in csp and "http" not in csp, f"{url}: {csp!r}"
     assert {f"{s} /docs" for s in SERVICE_MODULES} <= set(scanned), scanned
+
+
+# Drives the page as a person would: Authorize with a bearer token, then "Try it out" on a list.
+AUTHORIZE_AND_TRY = """
+(async () => {
+  const waitFor = async (find, what) => {
+    for (const end = Date.now() + 30000; Date.now() < end; await new Promise(r => setTimeout(r, 100))) {
+      const found = find();
+      if (found) return found;
+    }
+    throw new Error("timed out waiting for " + what);
+  };
+  const setValue = (input, value) => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, value);
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+  };
+  (await waitFor(() => document.querySelector(".btn.authorize"), "the Authorize button")).click();
+  setValue(await waitFor(() => document.querySelector("input[aria-label='auth-bearer-value']"), "the token field"),
+           TOKEN);
+  document.querySelector(".modal-btn.auth.authorize").click();
+  (await waitFor(() => document.querySelector(".btn-done"), "the close button")).click();
+  const op = await waitFor(() => [...document.querySelectorAll(".opblock-get")].find(
+    b => b.querySelector(".opblock-summary-path")?.dataset.path === PATH), "the operation");
+  op.querySelector(".opblock-summary-control").click();
+  (await waitFor(() => op.querySelector(".try-out__btn"), "Try it out")).click();
+  (await waitFor(() => op.querySelector(".btn.execute"), "Execute")).click();
+  const status = await waitFor(() => op.querySelector(".live-responses-table tbody .response-col_status"), "a response");
+  return {status: status.textContent.trim(), curl: op.querySelector(".curl")?.textContent || ""};
+})()
+"""
+
+
+def test_authorize_then_try_it_out_calls_the_api_with_the_token(platform, proxy):
+    bearer = token("district_office")
+    script = AUTHORIZE_AND_TRY.replace("TOKEN", json.dumps(bearer)).replace("PATH", json.dumps("/api/v1/streets"))
+    with DevToolsPage(proxy, platform.url("registry") + "/docs") as page:
+        result = page.evaluate(script)
+    assert result["status"].startswith("200"), result
+    assert f"Authorization: Bearer {bearer}" in result["curl"], result["curl"]
+    assert proxy.from_pages() == []
