@@ -122,10 +122,15 @@ def is_masked(field: str) -> bool:
 
 
 def _masked(field: str, value: Any) -> Any:
+    """The value with secrets and personal data replaced by ``***``, nested JSON objects included."""
     if value is None:
         return None
     if is_masked(field) or (isinstance(value, str) and MASKED_VALUE.match(value)):
         return MASK
+    if isinstance(value, dict):
+        return {k: _masked(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(field, v) for v in value]
     return value
 
 

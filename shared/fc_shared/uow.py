@@ -82,10 +82,10 @@ class UnitOfWork:
                     changes: dict[str, list[Any]]) -> None:
         ctx = audit.audit_request_var.get()
         self._audit.append({
-            "actor": actor.actor[:200], "role": actor.role, "scope": actor.scope,
+            "actor": actor.actor[:200], "role": actor.role[:40], "scope": actor.scope and actor.scope[:120],
             "request_id": ctx.request_id if ctx is not None else None,
-            "route": (ctx.route_name() if ctx is not None else None) or self._route,
-            "action": action, "resource": resource, "resource_id": resource_id,
+            "route": ((ctx.route_name() if ctx is not None else None) or self._route or "")[:200] or None,
+            "action": action, "resource": resource[:80], "resource_id": resource_id and resource_id[:200],
             "changes": audit.canonical(changes),
         })
 
