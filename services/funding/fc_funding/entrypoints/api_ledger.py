@@ -1,9 +1,6 @@
 """Ledger routes: project, street and year money, the ledger and its export, year close, reversals, budgets."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -31,7 +28,6 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["funding"])
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 
 LEDGER_HEADERS = ("分录编号", "项目编号", "街道", "类别", "金额(元)", "金额(分)", "适用规则", "依据", "年度",
                   "来源事件", "冲销分录", "冲销原因", "记账时间")
@@ -105,7 +101,7 @@ async def set_budget(year: Year, body: BudgetIn, runtime: RuntimeDep, principal:
 async def close_year(year: Year, request: Request, runtime: RuntimeDep, principal: Finance,
                      idempotency_key: IdempotencyKey = None):
     """F4: pay the year-end interim of every project whose task year ended unaccepted; idempotent."""
-    if year >= datetime.now(DISTRICT_TZ).year:
+    if year >= runtime.clock.year():
         raise Problem(409, "Year not ended", f"{year} has not ended yet", type_="year-not-ended")
 
     async def effect(uow: UnitOfWork):
