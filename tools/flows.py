@@ -90,11 +90,13 @@ class Driver:
         return self.call("POST", "registry", f"/api/v1/projects/{project_id}/transitions", role,
                          claims=claims or {}, json={"action": action, **body}).json()
 
-    def approve(self, project_id: str, street_code: str, approved_on: date) -> dict:
+    def approve(self, project_id: str, street_code: str, approved_on: date, level: str | None = None) -> dict:
         self.transition(project_id, "apply", "street", claims={"street_code": street_code})
         self.transition(project_id, "select")
         self.transition(project_id, "submit")
-        return self.transition(project_id, "approve", on=approved_on.isoformat())
+        level = level or self.project_state(project_id)["target_level"]
+        return self.transition(project_id, "approve", on=approved_on.isoformat(), level=level,
+                               reference=f"测试批复〔{approved_on.year}〕{project_id[:4]}号")
 
     def project_state(self, project_id: str) -> dict:
         return self.call("GET", "registry", f"/api/v1/projects/{project_id}", "auditor").json()

@@ -94,6 +94,8 @@ def load(urls: dict[str, str], jwt_secret: str) -> dict[str, int]:
                 body = {"action": action, "on": min(on, today).isoformat()}
                 if action == "reject":
                     body["note"] = "样例：基础条件不足，暂缓申报"
+                if action == "approve":
+                    body.update(level=level, reference=f"样例批复〔{approved_on.year}〕{index + 1}号")
                 _ok(client.post(f"{reg}/projects/{pid}/transitions", json=body, headers=office))
                 counts["transitions"] += 1
             if stage == "approved":
