@@ -99,7 +99,7 @@ async def move_year_end(uow: UnitOfWork, key: str, year_end: date) -> None:
     """F4: a new task year moves the year-end check, unless the announcement was already made (it is made once)."""
     await uow.session.execute(update(deadlines).where(
         deadlines.c.key == key, deadlines.c.resolved_at.is_(None),
-        or_(deadlines.c.last_threshold.is_(None), deadlines.c.last_threshold != YEAR_END))
+        or_(deadlines.c.last_threshold.is_(None), deadlines.c.last_threshold != YEAR_END_FIRED))
         .values(due_on=year_end, next_alert_on=year_end_check_on(year_end)))
 
 
