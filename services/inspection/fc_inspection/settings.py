@@ -8,3 +8,4 @@ class InspectionSettings(ServiceSettings):
 
     name: str = "inspection"
     port: int = 8003
+    timezone: str = "Asia/Shanghai"  # "today" for which months have ended (bulletins)

@@ -107,7 +107,9 @@ async def test_application_reviews_and_result_end_to_end(inspection_app, kit, br
             "acceptance_id": acc["id"], "project_id": project.id, "street_code": project.street, "level": "city",
             "decided_on": "2026-10-20", "reference": RESULT["reference"],
             "final_expenditure_fen": {"consulting_design": 500_000_000, "construction": 7_000_000_000,
-                                      "equipment": 1_500_000_000}}
+                                      "equipment": 1_500_000_000},
+            "channel": "integration", "recorded_by": passed["data"]["recorded_by"], "document_id": None}
+        assert passed["data"]["recorded_by"].startswith("integration:city:")
 
 
 async def test_a_failed_review_returns_the_application_and_the_street_resubmits(inspection_app, kit):
