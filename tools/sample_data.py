@@ -16,7 +16,7 @@ from fc_shared.settings import PlatformSettings
 STREETS = [
     ("S01", "样例·东湖街道", "subdistrict"), ("S02", "样例·西溪街道", "subdistrict"),
     ("S03", "样例·南山街道", "subdistrict"), ("S04", "样例·北塘街道", "subdistrict"),
-    ("S05", "样例·临江街道", "subdistrict"), ("S06", "样例·云栖镇", "town"),
+    ("S05", "样例·临江街道", "subdistrict"), ("S06", "样例·云栖镇", "key_town"),
     ("S07", "样例·桃源镇", "town"), ("S08", "样例·青石镇", "town"),
 ]
 

@@ -9,7 +9,7 @@ LEVEL_RANK = {"city": 1, "province": 2}
 DEFAULT_REQUIRED_DEPARTMENTS = ("housing", "civil_affairs", "development_reform", "finance")
 
 # Acceptance states in inspection. ``requested`` and ``district_reviewed`` are open;
-# ``returned`` (a department failed it), ``passed`` and ``failed`` are closed.
+# ``returned`` (a department failed it), ``passed``, ``failed`` and ``cancelled`` (the project was cancelled, 撤销创建) are closed.
 OPEN_STATES = ("requested", "district_reviewed")
 # Project states that inspection's own events cause; while inspection holds no open
 # acceptance they only mean the registry has not yet caught up with a closed one.

@@ -143,7 +143,7 @@ class AcceptanceOut(BaseModel):
     project_id: str
     street_code: str
     level: str
-    state: Literal["requested", "district_reviewed", "returned", "passed", "failed"]
+    state: Literal["requested", "district_reviewed", "returned", "passed", "failed", "cancelled"]
     required_departments: list[str]
     pending_departments: list[str]
     final_expenditure_fen: FinalExpenditure

@@ -105,7 +105,7 @@ async def named_communities(runtime: RuntimeDep, page: PageDep, street_code: str
              .join(project_communities, project_communities.c.community_id == communities.c.id)
              .join(projects, projects.c.id == project_communities.c.project_id)
              .join(streets, streets.c.code == communities.c.street_code)
-             .where(projects.c.state == "named").order_by(communities.c.id).limit(page.limit + 1))
+             .where(projects.c.named_level.is_not(None)).order_by(communities.c.id).limit(page.limit + 1))
     if street_code:
         query = query.where(communities.c.street_code == street_code)
     if page.after is not None:
