@@ -8,4 +8,3 @@ class InspectionSettings(ServiceSettings):
 
     name: str = "inspection"
     port: int = 8003
-    timezone: str = "Asia/Shanghai"  # "today" for which months have ended (bulletins)

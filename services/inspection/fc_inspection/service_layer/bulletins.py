@@ -65,9 +65,9 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
             for c in sorted(codes)]
 
 
-async def publish(uow: UnitOfWork, by: str, month: str, today: date) -> dict[str, Any]:
+async def publish(uow: UnitOfWork, by: str, month: str) -> dict[str, Any]:
     """§5.6: a month's bulletin is computed as of its last day and published once the month has ended."""
-    if month_end(month) >= today:
+    if month_end(month) >= uow.clock.today():
         raise Problem(409, "Month not ended", f"{month} ends on {month_end(month)}; its bulletin is published once "
                       "the month has ended", type_="month-not-ended")
     exists = (await uow.session.execute(select(bulletins.c.month).where(bulletins.c.month == month))).first()

@@ -2,7 +2,7 @@
 paper results (channel and scanned decision)
 
 Revision ID: 5d2e8c1f7a30
-Revises: e6fec64df28b
+Revises: 68b528549ef2
 Create Date: 2026-12-01 19:45:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5d2e8c1f7a30'
-down_revision = 'e6fec64df28b'
+down_revision = '68b528549ef2'
 branch_labels = None
 depends_on = None
 

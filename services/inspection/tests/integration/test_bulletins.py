@@ -1,19 +1,31 @@
 """Monthly bulletin from projections fed by registry and funding events; frozen once published; annual roll-up."""
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 
-from fc_shared.testing import app_client, auth
+from fc_devtools.testing import Broker, app_client, auth
 
 OFFICE = auth("district_office")
 
 
-async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit):
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    """This module's own broker: a bulletin ranks every street inspection has heard of, so the streets other
+    tests put on the session's broker (the sample district, for one) must not reach it."""
+    b = Broker(tmp_path_factory.mktemp("bulletin-broker"))
+    b.start()
+    yield b
+    b.kill()
+
+
+@pytest.mark.calendar
+async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, district_today):
     app = inspection_app
     # the month before this one: a bulletin is published once its month has ended
-    today = date.today().replace(day=1) - timedelta(days=1)
+    today = district_today.replace(day=1) - timedelta(days=1)
     month = today.strftime("%Y-%m")
     async with app_client(app) as client:
         a = await kit.approved_project(app)  # approved: stage 4/8
@@ -59,7 +71,7 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit):
         assert (await client.post("/api/v1/bulletins", json={"month": month}, headers=a.headers)).status_code == 403
         for bad in ("2026-13", "26-01"):
             assert (await client.post("/api/v1/bulletins", json={"month": bad}, headers=OFFICE)).status_code == 422
-        for not_ended in (date.today().strftime("%Y-%m"), f"{date.today().year + 1}-01"):
+        for not_ended in (district_today.strftime("%Y-%m"), f"{district_today.year + 1}-01"):
             r = await client.post("/api/v1/bulletins", json={"month": not_ended}, headers=OFFICE)
             assert r.status_code == 409 and r.json()["type"].endswith("month-not-ended")
 

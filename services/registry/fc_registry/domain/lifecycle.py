@@ -149,16 +149,19 @@ def fallback_state(accepted_level: str | None, named_level: str | None) -> str:
 
 
 def inspection_target(event_type: str, state: str, accepted_level: str | None,
-                      named_level: str | None = None) -> str | None:
+                      requested_level: str | None = None, named_level: str | None = None) -> str | None:
     """§4.7: the state an inspection event moves a project to, or None when it does not apply in ``state``.
 
-    Naming never blocks a higher level: a project accepted (or named) at city level may be accepted at
-    province. A failed result returns the project to what it held before (``fallback_state``).
+    An accepted project is accepting again only for a provincial acceptance it does not hold yet
+    (city first, province after); naming never blocks that higher level, so a project named at city
+    may be accepted at province. A failed result returns the project to what it held before
+    (``fallback_state``).
     """
     sources, target = INSPECTION_MOVES[event_type]
     if state not in sources:
         return None
-    if event_type == "fc.acceptance.requested" and state in ACCEPTED and accepted_level != "city":
+    if event_type == "fc.acceptance.requested" and state in ACCEPTED and (
+            accepted_level != "city" or requested_level != "province"):
         return None
     if target is None:
         return fallback_state(accepted_level, named_level)

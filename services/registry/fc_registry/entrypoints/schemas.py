@@ -35,6 +35,7 @@ class StreetIn(Strict):
     code: StreetCode
     name: NonEmpty
     kind: StreetKind
+    created_on: Day | None = None  # the district day it joined the programme; default: today
 
 
 class StreetPatch(Strict):
@@ -47,6 +48,7 @@ class StreetOut(BaseModel):
     code: str
     name: str
     kind: str
+    created_on: date
     created_at: datetime
 
 

@@ -13,14 +13,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
 
+from fc_shared.db import insert_ignore
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import deadlines, fired_alerts, projects, special_plans, streets, work_summaries
 from ..domain.dates import days_left
-from ..domain.deadlines import alert_due, next_alert_on, special_plan_dates, year_end_check_on
+from ..domain.deadlines import alert_due, alert_fires, next_alert_on, special_plan_dates, year_end_check_on
 from ..domain.lifecycle import year_end_announcement_due
 from ..domain.summaries import PERIODS, period_bounds, summary_due_on
-from .common import add_deadline, insert_if_absent, snapshot
+from .common import add_deadline, snapshot
 from .config import RegistryConfig, get_config
 from .work import OFFICE_FILER
 
@@ -38,7 +39,7 @@ def due_deadlines_query(as_of: date, limit: int = BATCH, postgres: bool = False)
 async def _fire(uow: UnitOfWork, key: str, threshold: int, as_of: date, emit: Callable[[], str]) -> bool:
     """Insert the (deadline, threshold) mark and the event in one transaction; False when it already fired."""
     marker = {"deadline_key": key, "threshold": threshold, "as_of": as_of, "event_id": "", "fired_at": utcnow()}
-    if not await insert_if_absent(uow, fired_alerts, marker, ["deadline_key", "threshold"]):
+    if not await insert_ignore(uow.session, fired_alerts, marker, key=["deadline_key", "threshold"]):
         return False
     event_id = emit()
     await uow.session.execute(update(fired_alerts).where(fired_alerts.c.deadline_key == key,
@@ -54,8 +55,8 @@ async def ensure_periodic_deadlines(uow: UnitOfWork, as_of: date, cfg: RegistryC
                        resolved=bool(plan and plan.published_on))
     await add_deadline(uow, f"special_plan_approve:{as_of.year}", "special_plan_approve", approve_due, cfg.thresholds,
                        resolved=bool(plan and plan.approved_on))
-    filers = [(r.code, r.created_at.date())
-              for r in (await uow.session.execute(select(streets.c.code, streets.c.created_at))).all()]
+    filers = [(r.code, r.created_on)
+              for r in (await uow.session.execute(select(streets.c.code, streets.c.created_on))).all()]
     # The office's own cadence (§5.1) is followed from its first filed summary on.
     office_since = (await uow.session.execute(select(func.min(work_summaries.c.period_start)).where(
         work_summaries.c.filer == OFFICE_FILER))).scalar()
@@ -103,8 +104,7 @@ async def scan(new_uow: Callable[[], UnitOfWork], as_of: date, *, postgres: bool
                         fired["fc.project.year_end_incomplete"] += 1
                     continue
                 alert = alert_due(row.due_on, as_of, thresholds)
-                if alert is not None and (row.last_threshold is None or alert[1] < row.last_threshold
-                                          or (alert[1] == 0 and row.last_threshold != 0)):
+                if alert is not None and alert_fires(alert[1], row.last_threshold):
                     kind_of_alert, threshold = alert
                     event_type = f"fc.deadline.{kind_of_alert}"
                     subject = row.project_id or row.street_code or "district"

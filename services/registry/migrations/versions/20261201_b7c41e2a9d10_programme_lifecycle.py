@@ -2,7 +2,7 @@
 naming, submission date, replaced project, office summaries and problems, plan reviews
 
 Revision ID: b7c41e2a9d10
-Revises: 81aae411fa71
+Revises: 3c1d2e7f9a10
 Create Date: 2026-12-01 19:40:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7c41e2a9d10'
-down_revision = '81aae411fa71'
+down_revision = '3c1d2e7f9a10'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ the office's own summaries.
 from sqlalchemy import func, select
 
 from fc_shared.events import Event
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
 PDF = "application/pdf"

@@ -179,7 +179,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         if event == "fc.acceptance.requested" and self.state in ("accepted", "named") and \
                 RANK[event_level] <= RANK[self.level]:
             event_level = "province"  # inspection only requests a level above the one held (§4.7(1))
-        target = inspection_target(event, self.state, self.level, self.named)
+        target = inspection_target(event, self.state, self.level, event_level, named_level=self.named)
         assert target == model_inspection(event, self.state, self.level, self.named), (event, self.state, self.level)
         if target is None:
             return
