@@ -61,7 +61,8 @@ async def on_problem_opened(uow: UnitOfWork, event: Event) -> None:
     if not d.get("street_code"):
         return  # the district office's own problem of no project: no street's bulletin counts it
     await upsert(uow.session, problems, {"id": str(d["problem_id"])}, {
-        "street_code": d["street_code"], "project_id": d.get("project_id"), "opened_on": _event_day(uow, event),
+        "street_code": d["street_code"], "project_id": d.get("project_id"),
+        "opened_on": _day(d.get("opened_on")) or _event_day(uow, event),
         "due_on": _day(d.get("due_on"))})
     await _know_street(uow, d["street_code"])
 
@@ -70,7 +71,7 @@ async def on_problem_closed(uow: UnitOfWork, event: Event) -> None:
     d = event.data
     if not d.get("street_code"):
         return
-    day = _event_day(uow, event)
+    day = _day(d.get("closed_on")) or _event_day(uow, event)
     key = str(d["problem_id"])
     known = (await uow.session.execute(select(problems.c.id).where(problems.c.id == key))).first()
     if known:

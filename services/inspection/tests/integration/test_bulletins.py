@@ -39,9 +39,10 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
                 "planned_on": today.isoformat(), "actual_on": actual})
 
         def problem(p, type_, pid):
+            day = "opened_on" if type_ == "fc.problem.opened" else "closed_on"
             return reg(type_, p.id, {"problem_id": pid, "street_code": p.street, "project_id": p.id,
                                      "owner_department": "housing", "due_on": today.isoformat(), "text": "进度滞后",
-                                     "source": "monthly"}, time=today.isoformat())
+                                     "source": "monthly", day: today.isoformat()})
 
         closed, open_ = str(uuid.uuid4()), str(uuid.uuid4())
         await kit.produce(app,
@@ -127,9 +128,9 @@ async def test_a_past_months_bulletin_reads_stages_as_of_its_last_day(inspection
             step("fc.project.cancelled", z, "cancelled", 3, on="2025-09-20"),
             reg("fc.problem.opened", x, {"problem_id": str(uuid.uuid4()), "street_code": s, "project_id": x,
                                          "owner_department": "housing", "due_on": "2025-10-10", "text": "征迁滞后",
-                                         "source": "summary"}, time="2025-10-01"),
+                                         "source": "summary", "opened_on": "2025-10-01"}),
             # recorded after October ended
-            step("fc.project.state_changed", x, "accepted", 5, time="2025-11-10", accepted_level="city"),
+            step("fc.project.state_changed", x, "accepted", 5, on="2025-11-10", accepted_level="city"),
             step("fc.project.created", y, "draft", 1, time="2025-11-03", created_on="2025-11-03"))
         october = await client.post("/api/v1/bulletins", json={"month": "2025-10"}, headers=OFFICE)
         assert october.status_code == 201, october.text

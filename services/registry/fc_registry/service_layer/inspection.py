@@ -59,7 +59,7 @@ async def apply_inspection_event(uow: UnitOfWork, event: Event) -> None:
             await resolve_deadline(uow, f"year_end:{project_id}")
     uow.emit("fc.project.state_changed", project_id, {
         **snapshot(project), "from_state": from_state, "to_state": target, "cause": event.type,
-        "acceptance_id": data.get("acceptance_id")})
+        "acceptance_id": data.get("acceptance_id"), "on": decided_on or uow.clock.today()})
 
 
 def _recorded_by(data: dict) -> str:

@@ -37,7 +37,8 @@ async def open_problem(uow: UnitOfWork, *, street_code: str | None, project_id: 
         cfg = await get_config(uow.session)
         await add_deadline(uow, f"problem:{row['id']}", "problem", due_on, cfg.thresholds, project_id=project_id,
                            street_code=street_code)
-    uow.emit("fc.problem.opened", project_id or street_code or OFFICE_FILER, _problem_event(row))
+    uow.emit("fc.problem.opened", project_id or street_code or OFFICE_FILER,
+             {**_problem_event(row), "opened_on": uow.clock.today()})
     return row
 
 
@@ -82,7 +83,8 @@ async def close_problem(uow: UnitOfWork, principal: Principal, problem_id: str, 
         raise Problem(409, "Already closed", "the problem is already closed", type_="already-closed")
     await resolve_deadline(uow, f"problem:{problem_id}")
     out = {**row._mapping, **changes}
-    uow.emit("fc.problem.closed", out["project_id"] or out["street_code"] or OFFICE_FILER, _problem_event(out))
+    uow.emit("fc.problem.closed", out["project_id"] or out["street_code"] or OFFICE_FILER,
+             {**_problem_event(out), "closed_on": uow.clock.today()})
     return out
 
 
