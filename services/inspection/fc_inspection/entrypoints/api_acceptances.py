@@ -18,7 +18,7 @@ from ..adapters.tables import acceptance_departments, acceptances, integrations,
 from ..service_layer import acceptances as svc
 from ..service_layer import integrations as integ
 from ..service_layer.access import may_see, not_found
-from .deps import Auditing, Department, Integration, Office, ReviewConfigReader, Viewer, Writer
+from .deps import Auditing, Department, IntegrationOrOffice, Office, ReviewConfigReader, Viewer, Writer
 from .schemas import (
     AcceptanceIn,
     AcceptanceOut,
@@ -44,7 +44,8 @@ async def acceptance_out(session, row) -> AcceptanceOut:
     result = None
     if row.result_passed is not None:
         result = ResultOut(passed=row.result_passed, level=row.level, decided_on=row.result_decided_on,
-                           reference=row.result_reference, recorded_at=row.result_at)
+                           reference=row.result_reference, recorded_at=row.result_at, recorded_by=row.result_by,
+                           channel=row.result_channel, document_id=row.result_document_id)
     return AcceptanceOut(
         id=row.id, project_id=row.project_id, street_code=row.street_code, level=row.level, state=row.state,
         required_departments=list(row.required_departments),
@@ -129,12 +130,14 @@ async def review_acceptance(acceptance_id: str, body: ReviewIn, runtime: Runtime
 
 @router.post("/acceptances/{acceptance_id}/result", response_model=AcceptanceOut)
 async def post_result(acceptance_id: str, body: ResultIn, request: Request, runtime: RuntimeDep,
-                      principal: Integration,
+                      principal: IntegrationOrOffice,
                       idempotency_key: IdempotencyKey = None):
-    """The province/city result (its scope must equal the level); the same result again changes nothing."""
+    """The province/city result: posted by its system (scope = level), or recorded by the district office when it
+    arrived on paper (any level, `reference` required, optional `document_id` of the scan uploaded to registry).
+    Same effects either way; the same result again, by either channel, changes nothing."""
     async def effect(uow):
         await svc.record_result(uow, principal.key, principal.scope, acceptance_id, body.passed, body.level,
-                                body.decided_on, body.reference)
+                                body.decided_on, body.reference, role=principal.role, document_id=body.document_id)
         row = (await uow.session.execute(select(acceptances).where(acceptances.c.id == acceptance_id))).first()
         return 200, await acceptance_out(uow.session, row)
 

@@ -26,6 +26,8 @@ from .schemas import (
     CommunityPatch,
     DocumentKind,
     DocumentOut,
+    PlanReviewIn,
+    PlanReviewOut,
     Portrait,
     StreetIn,
     StreetOut,
@@ -195,3 +197,12 @@ async def download_document(document_id: str, runtime: RuntimeDep, principal: Re
     return Response(data, media_type=row.content_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
                              "ETag": f'"{row.sha256}"'})
+
+
+@router.post("/documents/{document_id}/review", status_code=201, response_model=PlanReviewOut)
+async def review_plan(document_id: str, body: PlanReviewIn, runtime: RuntimeDep, principal: Office):
+    """The district review (评审, §4.2) of a project's plan: passed, or returned with comments (reopens its deadline)."""
+    async with runtime.uow() as uow:
+        row = await svc.review_plan(uow, principal, document_id, body.outcome, body.comments)
+        await uow.commit()
+    return PlanReviewOut(**row)

@@ -36,7 +36,8 @@ StateFilter = Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$"
 def project_out(row: dict, role: str | None = None, warnings: list[str] | None = None) -> ProjectOut:
     return ProjectOut(**{k: v for k, v in row.items() if k in ProjectOut.model_fields},
                       creation_period_months=row["period_months"], creation_period_reason=row["period_reason"],
-                      warnings=warnings or [], allowed_actions=allowed_actions(row["state"], role))
+                      first_accepted_on=row.get("accepted_on"),
+                      warnings=warnings or [], allowed_actions=allowed_actions(row["state"], role, row.get("accepted_level")))
 
 
 @router.post("/projects", status_code=201, response_model=ProjectOut)
@@ -94,12 +95,16 @@ async def update_project(project_id: str, body: ProjectPatch, runtime: RuntimeDe
 @router.post("/projects/{project_id}/transitions", response_model=ProjectOut,
              responses={409: {"description": "not allowed in this state; `allowed_actions` lists what is"}})
 async def transition(project_id: str, body: TransitionIn, runtime: RuntimeDep, principal: Writer, today: Today):
-    """One lifecycle step (§4.2–§4.7); inspection-driven states move only from inspection events."""
+    """One lifecycle step (§4.2–§4.7); inspection-driven states move only from inspection events.
+
+    approve/decline take `on`, `level`, `reference`; reschedule takes `creation_deadline` and a `note`;
+    cancel takes a `note`; name takes `on` and `level`."""
     async with runtime.uow() as uow:
         cfg = await get_config(uow.session)
         row = await svc.transition(uow, principal, project_id, action=body.action, on=body.on, note=body.note,
                                    task_year=body.task_year, expected_version=body.expected_version, today=today,
-                                   cfg=cfg)
+                                   cfg=cfg, level=body.level, reference=body.reference,
+                                   creation_deadline=body.creation_deadline)
         await uow.commit()
     return project_out(row, principal.role)
 

@@ -97,7 +97,7 @@ async def named_communities(runtime: RuntimeDep, page: PageDep, street_code: str
              .join(project_communities, project_communities.c.community_id == communities.c.id)
              .join(projects, projects.c.id == project_communities.c.project_id)
              .join(streets, streets.c.code == communities.c.street_code)
-             .where(projects.c.state == "named"))
+             .where(projects.c.named_level.is_not(None)))
     query = filtered(query, {communities.c.street_code: street_code})
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, communities.c.id, page)
