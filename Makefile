@@ -3,19 +3,29 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := registry funding inspection notify
-EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s))
+EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e services/console
+WEB := services/console/web
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 PYTEST_ARGS ?=
 
 .PHONY: install run test test-unit test-faults migrate token bench lint clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(WEB)/dist/index.html
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/console/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
 	touch $@
 
-## make run: migrate, start the broker and the four services with sample data (Ctrl-C stops all)
+## the console's front end: npm ci from the committed lockfile, then vite build (needs Node.js 20)
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SRC)
+	cd $(WEB) && npm run --silent build
+
+## make run: migrate, start the broker, the four services and the console (http://127.0.0.1:8000) with sample data (Ctrl-C stops all)
 run: install
 	$(BIN)/python tools/devrun.py
 
@@ -43,4 +53,4 @@ bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .data .pytest_cache $(WEB)/node_modules $(WEB)/dist $(WEB)/test-results
