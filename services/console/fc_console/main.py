@@ -55,6 +55,14 @@ def create_app(settings: ConsoleSettings | None = None, *, upstream_transport: h
     async def healthz():
         return {"status": "ok"}
 
+    @app.get("/district.geojson", include_in_schema=False)
+    async def district_geojson(request: Request):
+        """The optional district boundary (CONSOLE_DISTRICT_GEOJSON); without one the map is drawn on plain axes."""
+        path = settings.district_geojson
+        if path is None or not path.is_file():
+            return problem_response(request, 404, "Not Found", "no district boundary is configured")
+        return FileResponse(path, media_type="application/geo+json")
+
     app.include_router(signin.router)
     app.include_router(proxy.router)
 

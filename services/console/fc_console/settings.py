@@ -23,6 +23,7 @@ class ConsoleSettings(BaseSettings):
     inspection_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
     upstream_timeout_s: float = 60.0
+    district_geojson: Path | None = None  # optional district boundary drawn under the board's map
     # Signs the short-lived OIDC login state cookie (state, nonce, PKCE verifier).
     session_secret: str = "dev-console-secret-change-me"
     cookie_name: str = "fc_session"

@@ -155,3 +155,15 @@ async def test_spa_fallback_serves_index_and_assets(tmp_path):
         assert (await client.get("/assets/app.js")).text == "console.log(1)"
         assert (await client.get("/../../etc/passwd")).text == "<html>工作台</html>"
         assert (await client.get("/auth/nothing")).status_code == 404
+
+
+async def test_the_district_boundary_is_optional(tmp_path):
+    app = create_app(make_settings())
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        assert (await client.get("/district.geojson")).status_code == 404
+    geo = tmp_path / "d.geojson"
+    geo.write_text('{"type": "FeatureCollection", "features": []}')
+    app = create_app(make_settings(district_geojson=geo))
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        r = await client.get("/district.geojson")
+        assert r.status_code == 200 and r.json()["type"] == "FeatureCollection"

@@ -1,0 +1,29 @@
+import { defineConfig } from '@playwright/test'
+
+// Debian's Chromium, driven through playwright-core: no browser download (npx playwright install cannot run here).
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: process.env.E2E_OUTPUT_DIR ?? './test-results',
+  timeout: 240_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL: process.env.CONSOLE_URL ?? 'http://127.0.0.1:8000',
+    viewport: { width: 1366, height: 768 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    actionTimeout: 20_000,
+    launchOptions: {
+      executablePath: chromium,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      // A fresh --user-data-dir: Playwright launches every browser on a new temporary profile of its own
+      // (it refuses the flag in args and removes the profile afterwards).
+    },
+  },
+})
