@@ -29,8 +29,10 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SRC)
 run: install
 	$(BIN)/python tools/devrun.py
 
-## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests
+## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests;
+## the console's Vitest component tests first, its Playwright run (Debian's Chromium) inside pytest's e2e tests
 test: install
+	cd $(WEB) && npx --no-install vitest run
 	@$(BIN)/python -m pytest -m "not faults" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; exit $$rc
 

@@ -6,7 +6,7 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export default defineConfig({
   testDir: './e2e',
   outputDir: process.env.E2E_OUTPUT_DIR ?? './test-results',
-  timeout: 240_000,
+  timeout: 600_000,
   expect: { timeout: 30_000 },
   workers: 1,
   fullyParallel: false,

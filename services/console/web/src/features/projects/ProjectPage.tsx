@@ -1,4 +1,4 @@
-import { Alert, Card, Checkbox, DatePicker, Descriptions, Form, Input, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd'
+import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router-dom'
 import type { Page } from '../../lib/api'
@@ -108,6 +108,14 @@ function EvaluationTab({ project }: { project: Project }) {
             json: { indicators: Object.fromEntries(indicators.map((i) => [i.code, { met: !!v[`met_${i.code}`], evidence: String(v[`ev_${i.code}`] ?? '') }])) },
           })}
           onDone={() => qc.invalidateQueries({ queryKey: ['inspection'] })}>
+          <Form.Item noStyle shouldUpdate>
+            {(form) => (
+              <Button size="small" style={{ marginBottom: 12 }}
+                onClick={() => form.setFieldsValue(Object.fromEntries(indicators.filter((i) => i.kind === 'standard').map((i) => [`met_${i.code}`, true])))}>
+                标配指标全部达标
+              </Button>
+            )}
+          </Form.Item>
           {indicators.map((i) => (
             <Space key={i.code} align="baseline" style={{ display: 'flex' }}>
               <Form.Item name={`met_${i.code}`} valuePropName="checked" style={{ marginBottom: 8 }}>
