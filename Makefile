@@ -3,16 +3,18 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := registry funding inspection notify
-EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e services/console
+EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e services/console -e shared/devtools
 WEB := services/console/web
 WEB_SRC := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 PYTEST_ARGS ?=
+# Hard days for the district's clock: last day of a year, 1 January, 29 February, last day of a 30-day month.
+CALENDAR_DAYS ?= 2026-12-31 2027-01-01 2028-02-29 2027-04-30
 
-.PHONY: install run test test-unit test-faults migrate token bench lint clean
+.PHONY: install run test test-calendar test-unit test-faults migrate token bench lint clean
 
 install: $(VENV)/.installed $(WEB)/dist/index.html
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/console/pyproject.toml
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml shared/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/console/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
 	touch $@
@@ -29,12 +31,22 @@ $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SRC)
 run: install
 	$(BIN)/python tools/devrun.py
 
-## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests;
-## the console's Vitest component tests first, its Playwright run (Debian's Chromium) inside pytest's e2e tests
+## make test: the console's Vitest component tests; unit, integration (SQLite + PostgreSQL, real broker),
+## end-to-end (with the console in Debian's Chromium) and security tests, then the calendar-marked tests
+## again with the district's day pinned to each of CALENDAR_DAYS
 test: install
 	cd $(WEB) && npx --no-install vitest run
 	@$(BIN)/python -m pytest -m "not faults" $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; exit $$rc
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi
+	@$(MAKE) --no-print-directory test-calendar
+
+## make test-calendar: the tests marked `calendar`, once per pinned day (FC_TEST_TODAY)
+test-calendar: install
+	@for day in $(CALENDAR_DAYS); do echo "== district day pinned to $$day"; \
+	FC_TEST_TODAY=$$day $(BIN)/python -m pytest -q -m "calendar and not faults" -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-calendar: no calendar tests collected - failing"; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; done
 
 ## make test-faults: the long fault runs (kill -9, broker loss, PostgreSQL cuts, receiver down), 200 projects each
 test-faults: install

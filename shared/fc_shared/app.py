@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -15,12 +15,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
+from .clock import Clock
 from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker
+from .docs import api_description, install_docs
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
 from .inbox import EventConsumer, Handler
 from .kafka import broker_reachable
@@ -41,7 +43,6 @@ class ServiceSpec:
 
     name: str
     settings: ServiceSettings
-    metadata: MetaData
     spine: SpineTables
     routers: list[APIRouter]
     consumes: list[str] = field(default_factory=list)
@@ -61,6 +62,7 @@ class Runtime:
         self.platform = spec.settings.platform
         self.spine = spec.spine
         self.db_url = spec.settings.db_url
+        self.clock = Clock.of(self.platform)
         self.engine: AsyncEngine = make_engine(self.db_url)
         self.sessions: async_sessionmaker = make_sessionmaker(self.engine)
         self.verifier = TokenVerifier(self.platform)
@@ -80,7 +82,7 @@ class Runtime:
         self.tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.spine, self.name, self.outbox_signal)
+        return UnitOfWork(self.sessions, self.spine, self.name, self.outbox_signal, self.clock)
 
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
@@ -102,6 +104,14 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def district_today(runtime: RuntimeDep) -> date:
+    """The district's calendar day, from the runtime's one clock."""
+    return runtime.clock.today()
+
+
+TodayDep = Annotated[date, Depends(district_today)]
 
 
 class RepublishIn(BaseModel):
@@ -166,8 +176,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"Future Community — {spec.name}", description=spec.description, version=spec.version,
-                  lifespan=lifespan, responses=PROBLEM_RESPONSES)
+    env = spec.settings.platform.env
+    app = FastAPI(title=f"Future Community — {spec.name}", description=api_description(spec.description, env),
+                  version=spec.version, lifespan=lifespan, responses=PROBLEM_RESPONSES,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     if spec.settings.platform.cors_origins:
@@ -186,6 +198,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         return response
 
     _ops_routes(app)
+    install_docs(app, env)
     app.include_router(_admin_router())
     for router in spec.routers:
         app.include_router(router)

@@ -13,7 +13,7 @@ from fc_funding.main import build_app
 from fc_funding.settings import FundingSettings
 from fc_shared.events import Event, topic_for
 from fc_shared.kafka import ensure_topics
-from fc_shared.testing import auth, migrate, platform_settings
+from fc_devtools.testing import auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 CNY = 100
@@ -66,9 +66,9 @@ def passed(project_id: str, level: str, spent_cny: int, *, street_code: str = "S
 def funding_app(db_url, broker):
     migrate(SERVICE_DIR, db_url)
 
-    def make(run_workers: bool = True):
+    def make(run_workers: bool = True, **platform):
         settings = FundingSettings(database_url=db_url,
-                                   platform=platform_settings(broker.bootstrap, run_workers=run_workers))
+                                   platform=platform_settings(broker.bootstrap, run_workers=run_workers, **platform))
         return build_app(settings)
 
     return make

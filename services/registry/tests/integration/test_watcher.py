@@ -1,7 +1,9 @@
 """The deadline watcher fires each alert once per deadline and threshold, however often it runs."""
 import asyncio
 
-from fc_shared.testing import auth
+import pytest
+
+from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
 
@@ -105,11 +107,12 @@ async def test_special_plan_summary_and_problem_deadlines(client, world, outbox)
     assert await outbox(client.app, "fc.problem.closed", street)
 
 
+@pytest.mark.calendar
 async def test_the_watcher_runs_by_itself(client, world, outbox):
     """The job registered in ServiceSpec.jobs scans as of today on its own, then sleeps until the next day."""
     from fc_registry.entrypoints.jobs import deadline_watcher
     from fc_registry.main import build_spec
-    from fc_shared.testing import async_wait_until
+    from fc_devtools.testing import async_wait_until
 
     assert deadline_watcher in build_spec().jobs
     p = await world.approved(await world.street(), on="2023-03-01", created_on="2023-01-01")
