@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[3]
 WEB = ROOT / "services" / "console" / "web"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("FC_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = WEB / "test-results"
 
 
@@ -42,7 +42,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 18
 @pytest.fixture(scope="module")
 def console_url(tmp_path_factory):
     assert (WEB / "dist" / "index.html").is_file(), "the front end is not built: run make install (npm ci + vite build)"
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)"
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: apt-get install -y chromium (or set FC_CHROMIUM)"
     data = tmp_path_factory.mktemp("console-e2e")
     ports = {name: free_port() for name in ("FC_BROKER_PORT", "REGISTRY_PORT", "FUNDING_PORT", "INSPECTION_PORT",
                                             "NOTIFY_PORT", "CONSOLE_PORT")}
@@ -67,9 +67,10 @@ def console_url(tmp_path_factory):
             proc.wait()
 
 
+@pytest.mark.timeout(1800)
 def test_console_end_to_end_in_chromium(console_url):
     shutil.rmtree(OUTPUT, ignore_errors=True)
-    env = {**os.environ, "CONSOLE_URL": console_url, "E2E_OUTPUT_DIR": str(OUTPUT), "CHROMIUM_PATH": CHROMIUM,
+    env = {**os.environ, "CONSOLE_URL": console_url, "E2E_OUTPUT_DIR": str(OUTPUT), "FC_CHROMIUM": CHROMIUM,
            "CI": "1"}
     result = subprocess.run(["npx", "--no-install", "playwright", "test"], cwd=WEB, env=env, capture_output=True,
                             text=True, timeout=1500)

@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test'
 
 // Debian's Chromium, driven through playwright-core: no browser download (npx playwright install cannot run here).
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const chromium = process.env.FC_CHROMIUM ?? '/usr/bin/chromium'
 
 export default defineConfig({
   testDir: './e2e',
@@ -18,6 +18,8 @@ export default defineConfig({
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     actionTimeout: 20_000,
+    // Loopback only: anything else goes to a proxy on a closed port and fails (and the specs assert no page asked).
+    proxy: { server: 'http://127.0.0.1:9', bypass: '127.0.0.1,localhost' },
     launchOptions: {
       executablePath: chromium,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

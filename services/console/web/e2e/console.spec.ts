@@ -6,6 +6,17 @@ import {
 
 const DEPARTMENTS = ['住建', '民政', '发改', '财政']
 
+// Nothing from a CDN or any other host: every request a page makes stays on this origin's loopback.
+let offLoopback: string[] = []
+test.beforeEach(({ page }) => {
+  offLoopback = []
+  page.on('request', (r) => {
+    const host = new URL(r.url()).hostname
+    if (!['127.0.0.1', 'localhost'].includes(host) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) offLoopback.push(r.url())
+  })
+})
+test.afterEach(() => expect(offLoopback).toEqual([]))
+
 test('a project from survey to the money paid, through the console', async ({ page }, info) => {
   const street = uniq('E')
   const streetName = `端到端街道${street}`

@@ -67,3 +67,21 @@ export const SURVEY_FIELD: Record<string, string> = {
   location: '位置', population: '人口', households: '户数', elderly_share: '老年人口占比', children_share: '儿童占比',
   needs: '居民需求', features: '特色亮点', spatial_resources: '空间资源', area_ha: '面积',
 }
+/** Kinds of deadline (registry's deadline watcher); a milestone's own title is shown as it is. */
+export const DEADLINE_KIND: Record<string, string> = {
+  creation: '创建期限', plan_upload: '方案编制上传', summary: '工作小结报送', problem: '问题整改',
+  special_plan_publish: '专项规划公布', special_plan_approve: '专项规划批复', milestone: '时间节点',
+}
+
+export function nodeTitle(node: { kind: string; title: string } | null | undefined): string {
+  if (!node) return '—'
+  return node.kind === 'milestone' ? node.title : label(DEADLINE_KIND, node.kind)
+}
+
+/** Funding's basis code ("acceptance:city", "interim:2026") in words; an unknown one as it is. */
+export function basisText(basis: string): string {
+  const [what, arg] = basis.split(':')
+  const WHAT: Record<string, string> = { acceptance: '验收', interim: '年度预拨', reversal: '冲正', repayment: '缴回', cancel: '撤销创建' }
+  if (!(what in WHAT)) return basis
+  return `${WHAT[what]}${arg ? `（${LEVEL[arg] ?? arg}）` : ''}`
+}

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query'
 import * as echarts from 'echarts'
 import { Link } from 'react-router-dom'
 import { apiUrl, fetchAll } from '../../lib/api'
-import { LEVEL, label, options, RAG, RAG_COLOR, STATE, TYPE } from '../../lib/labels'
+import { LEVEL, label, nodeTitle, options, RAG, RAG_COLOR, STATE, TYPE } from '../../lib/labels'
 import { ymd } from '../../lib/format'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
@@ -69,23 +69,21 @@ export function BoardPage() {
         <DownloadButton url={exportUrl} filename="挂图作战.xlsx">导出 Excel</DownloadButton>
       </Space>
       <Row gutter={16}>
-        <Col xs={24} xl={10}>
+        <Col xs={24} xl={9}>
           <Card title="社区分布" size="small">
             {mapData.error && <ProblemAlert error={mapData.error} />}
             <EChart option={option} height={480} testId="board-map" />
           </Card>
         </Col>
-        <Col xs={24} xl={14}>
+        <Col xs={24} xl={15}>
           <Card title="项目进度" size="small">
             <CursorTable<BoardRow> service="registry" path="/board" query={{ ...f }} rowKey="project_id" columns={[
               { title: '项目', dataIndex: 'name', render: (n: string, r) => <Link to={`/projects/${r.project_id}`}>{n}</Link> },
               { title: '街道', dataIndex: 'street_code', render: streetName },
-              { title: '类型', dataIndex: 'type', render: (t: string) => label(TYPE, t) },
-              { title: '级别', dataIndex: 'target_level', render: (t: string) => label(LEVEL, t) },
+              { title: '类型·级别', dataIndex: 'type', render: (t: string, r) => <>{label(TYPE, t)}<br />{label(LEVEL, r.target_level)}</> },
               { title: '阶段', dataIndex: 'state', render: (t: string) => label(STATE, t) },
-              { title: '下一节点', dataIndex: 'next_node', render: (n: BoardRow['next_node']) => n ? n.title : '—' },
-              { title: '到期日', dataIndex: 'next_node', key: 'due', render: (n: BoardRow['next_node']) => ymd(n?.due_on) },
-              { title: '剩余天数', dataIndex: 'days_left', render: (d: number | null) => d === null ? '—' : d },
+              { title: '下一节点', dataIndex: 'next_node', render: (n: BoardRow['next_node']) => n ? <>{nodeTitle(n)}<br />{ymd(n.due_on)}</> : '—' },
+              { title: '剩余天数', dataIndex: 'days_left', render: (d: number | null) => d === null ? '—' : d < 0 ? `超期 ${-d} 天` : `${d} 天` },
               { title: '红黄绿', dataIndex: 'rag', render: (r: string) => <RagTag rag={r} /> },
             ]} />
           </Card>

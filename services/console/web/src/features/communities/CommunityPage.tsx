@@ -5,7 +5,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router-dom'
 import { api, apiUrl } from '../../lib/api'
 import { ymd, ymdhm } from '../../lib/format'
-import { DOCUMENT_KIND, label, options, STATE, SURVEY_FIELD } from '../../lib/labels'
+import { DEADLINE_KIND, DOCUMENT_KIND, label, options, STATE, SURVEY_FIELD } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
 import { FormModalButton } from '../../components/FormModalButton'
@@ -89,7 +89,7 @@ function PortraitView({ id }: { id: string }) {
       </Card>
       <Card size="small" title="临近期限">
         <Table size="small" rowKey={(r) => `${r.kind}-${r.due_on}`} pagination={false} dataSource={p.next_deadlines} columns={[
-          { title: '期限', dataIndex: 'kind' }, { title: '到期日', dataIndex: 'due_on', render: ymd }, { title: '剩余天数', dataIndex: 'days_left' },
+          { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) }, { title: '到期日', dataIndex: 'due_on', render: ymd }, { title: '剩余天数', dataIndex: 'days_left' },
         ]} />
       </Card>
       <Card size="small" title="未关闭问题">

@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router-dom'
 import { api, apiUrl } from '../../lib/api'
 import { wan, wanToFen, ymd } from '../../lib/format'
-import { ENTRY_KIND, label, options, RULE } from '../../lib/labels'
+import { basisText, ENTRY_KIND, label, options, RULE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
 import { DownloadButton } from '../../components/DownloadButton'
@@ -103,7 +103,7 @@ export function FundingPage() {
           { title: '类别', dataIndex: 'kind', render: (k: string) => label(ENTRY_KIND, k) },
           { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
           { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x} title={label(RULE, x)}>{label(RULE, x)}</span>)}</Space> },
-          { title: '计算', dataIndex: 'basis' },
+          { title: '计算', dataIndex: 'basis', render: basisText },
           { title: '年度', dataIndex: 'year' },
           ...(s.role === 'finance' ? [{ title: '操作', key: 'op', render: (_: unknown, e: Entry) => (
             <FormModalButton<{ reason: string }> label="冲正" title={`冲正台账 #${e.id}（${wan(e.amount_fen)} 万元）`} buttonProps={{ size: 'small', danger: true }}

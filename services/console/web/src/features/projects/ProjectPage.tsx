@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router-dom'
 import type { Page } from '../../lib/api'
 import { api } from '../../lib/api'
 import { ymd } from '../../lib/format'
-import { ACCEPTANCE_STATE, ENTRY_KIND, HISTORY_ACTION, LEVEL, label, RULE, STATE, TYPE } from '../../lib/labels'
+import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, ENTRY_KIND, HISTORY_ACTION, LEVEL, label, RULE, STATE, TYPE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
@@ -71,7 +71,7 @@ function Milestones({ project }: { project: Project }) {
       <Card size="small" title="期限与预警">
         {deadlines.error && <ProblemAlert error={deadlines.error} />}
         <Table<Deadline> size="small" rowKey="key" pagination={false} dataSource={deadlines.data?.items ?? []} columns={[
-          { title: '期限', dataIndex: 'kind' },
+          { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) },
           { title: '到期日', dataIndex: 'due_on', render: ymd },
           { title: '剩余天数', dataIndex: 'days_left' },
           { title: '状态', render: (_: unknown, d) => d.breached ? <Tag color="red">已超期</Tag> : d.resolved ? <Tag>已完成</Tag> : <Tag color="blue">进行中</Tag> },
@@ -173,7 +173,7 @@ export function FundingTab({ projectId }: { projectId: string }) {
         { title: '类别', dataIndex: 'kind', render: (k: string) => label(ENTRY_KIND, k) },
         { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
         { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x}>{label(RULE, x)}</span>)}</Space> },
-        { title: '计算', dataIndex: 'basis' },
+        { title: '计算', dataIndex: 'basis', render: basisText },
       ]} />
     </Space>
   )
