@@ -12,7 +12,7 @@ from fc_shared.auth import Principal
 from fc_shared.errors import Problem
 from fc_shared.params import IsoDate
 from fc_shared.idempotency import IdempotencyKey, run_idempotent
-from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 
 from ..adapters.tables import acceptance_departments, acceptances, integrations, reviews
 from ..service_layer import acceptances as svc
@@ -102,14 +102,9 @@ async def list_acceptances(runtime: RuntimeDep, page: PageDep, principal: Viewer
     if department_code:
         query = query.join(acceptance_departments, acceptance_departments.c.acceptance_id == acceptances.c.id).where(
             acceptance_departments.c.department_code == department_code)
-    for column, value in ((acceptances.c.street_code, street_code), (acceptances.c.project_id, project_id),
-                          (acceptances.c.state, state), (acceptances.c.level, level)):
-        if value is not None:
-            query = query.where(column == value)
-    if applied_from:
-        query = query.where(acceptances.c.applied_on >= applied_from)
-    if applied_to:
-        query = query.where(acceptances.c.applied_on <= applied_to)
+    query = filtered(query, {acceptances.c.street_code: street_code, acceptances.c.project_id: project_id,
+                             acceptances.c.state: state, acceptances.c.level: level},
+                     [(acceptances.c.applied_on, applied_from, applied_to)])
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, acceptances.c.seq, page)
         items = [await acceptance_out(session, r) for r in rows]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, fetch_page, page_in_memory
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered, page_in_memory
 
 from ..adapters.tables import communities, documents, streets
 from ..domain.projects import missing_survey_fields
@@ -56,8 +56,7 @@ async def list_streets(runtime: RuntimeDep, page: PageDep, _: Reader,
                        kind: Annotated[str | None, Query(pattern="^(subdistrict|town)$")] = None,
                        name_contains: str | None = None):
     query = select(streets)
-    if kind:
-        query = query.where(streets.c.kind == kind)
+    query = filtered(query, {streets.c.kind: kind})
     if name_contains:
         query = query.where(streets.c.name.contains(name_contains))
     async with runtime.sessions() as session:
@@ -97,8 +96,7 @@ async def list_communities(runtime: RuntimeDep, page: PageDep, principal: Reader
     query = select(communities)
     if principal.role == "street":
         query = query.where(communities.c.street_code == principal.street_code)
-    if street_code:
-        query = query.where(communities.c.street_code == street_code)
+    query = filtered(query, {communities.c.street_code: street_code})
     if name_contains:
         query = query.where(communities.c.name.contains(name_contains))
     async with runtime.sessions() as session:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
-from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 
 from ..adapters.tables import milestones, project_communities, projects
 from ..domain.lifecycle import STATES, allowed_actions
@@ -60,21 +60,14 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
     query = select(projects)
     if principal.role == "street":
         query = query.where(projects.c.street_code == principal.street_code)
-    conditions = {
-        "street_code": street_code, "state": state, "type": type, "target_level": target_level,
-        "accepted_level": accepted_level, "task_year": task_year}
-    for name, value in conditions.items():
-        if value is not None:
-            query = query.where(projects.c[name] == value)
+    query = filtered(query, {
+        projects.c.street_code: street_code, projects.c.state: state, projects.c.type: type,
+        projects.c.target_level: target_level, projects.c.accepted_level: accepted_level,
+        projects.c.task_year: task_year}, [(projects.c.approved_on, approved_from, approved_to),
+                                           (projects.c.creation_deadline, deadline_from, deadline_to)])
     if community_id:
         query = query.where(projects.c.id.in_(select(project_communities.c.project_id)
                                               .where(project_communities.c.community_id == community_id)))
-    for column, low, high in (("approved_on", approved_from, approved_to),
-                              ("creation_deadline", deadline_from, deadline_to)):
-        if low:
-            query = query.where(projects.c[column] >= low)
-        if high:
-            query = query.where(projects.c[column] <= high)
     if name_contains:
         query = query.where(projects.c.name.contains(name_contains))
     async with runtime.sessions() as session:
