@@ -131,6 +131,14 @@ def main() -> int:
                                          "--port", port, "--no-access-log", "--timeout-graceful-shutdown", "10"],
                               env, data_dir / "logs" / f"{svc.name}.log"))
 
+    host = env.get("FC_HOST", "127.0.0.1")
+    console_port = env.get("CONSOLE_PORT", "8000")
+    console_env = {**env, **{f"CONSOLE_{svc.name.upper()}_URL":
+                             f"http://127.0.0.1:{env.get(f'{svc.env_prefix}PORT', svc.default_port)}" for svc in SERVICES}}
+    children.append(Child("console", [PY, "-m", "uvicorn", "fc_console.main:app", "--host", host,
+                                      "--port", console_port, "--no-access-log"],
+                          console_env, data_dir / "logs" / "console.log"))
+
     stopping = False
 
     def _stop(signum, _frame):
@@ -171,6 +179,9 @@ def main() -> int:
             if not ready_logged and all(wait_http(u + "/healthz", 0.5) for u in urls.values()):
                 ready_logged = True
                 log("all services up", **urls, broker=env["FC_KAFKA_BOOTSTRAP"])
+                console_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{console_port}"
+                if wait_http(console_url + "/healthz", 30):
+                    log(f"console: open {console_url}/ in a browser", console=console_url)
                 if sample_pending:
                     sample_pending = False
                     from tools.sample_data import load

@@ -16,8 +16,8 @@ def _app(env: str = "development"):
     metadata = new_metadata()
     platform = PlatformSettings(env=env, jwt_secret="a-real-secret-for-this-test-0123456789")
     settings = ServiceSettings(name="docstest", database_url="sqlite+aiosqlite:///:memory:", platform=platform)
-    return create_app(ServiceSpec(name="docstest", settings=settings, metadata=metadata,
-                                  spine=spine_tables(metadata), routers=[], description="A test service."))
+    return create_app(ServiceSpec(name="docstest", settings=settings, spine=spine_tables(metadata), routers=[],
+                                  description="A test service."))
 
 
 async def _get(app, path: str) -> httpx.Response:
