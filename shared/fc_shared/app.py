@@ -18,9 +18,12 @@ from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from .audit import AuditRequest, audit_request_var, prune, retention_cutoff
+from .audit_api import audit_router
 from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
-from .clock import Clock
+from .clock import Clock, utcnow
+from .periodic import every
 from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker
 from .docs import api_description, install_docs
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
@@ -88,8 +91,21 @@ class Runtime:
         self.tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if self.consumer is not None:
             self.tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.name}-consumer"))
+        if self.platform.audit_retention_days is not None:
+            self.tasks.append(asyncio.create_task(self.prune_audit_daily(), name=f"{self.name}-audit-retention"))
         for job in self.spec.jobs:
             self.tasks.append(asyncio.create_task(job(self), name=f"{self.name}-{job.__name__}"))
+
+    async def prune_audit(self) -> int:
+        """Retention (``FC_AUDIT_RETENTION_DAYS``): drop audit entries older than the kept window."""
+        cutoff = retention_cutoff(utcnow(), self.platform.audit_retention_days)
+        if cutoff is None:
+            return 0
+        async with self.sessions() as session, session.begin():
+            return await prune(session, self.spine.audit, cutoff)
+
+    async def prune_audit_daily(self) -> None:
+        await every(86400, self.prune_audit, name="audit-retention")
 
     async def stop(self) -> None:
         for task in self.tasks:
@@ -190,9 +206,11 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     async def request_id(request: Request, call_next):
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         token = request_id_var.set(rid[:100])
+        audit_token = audit_request_var.set(AuditRequest(request_id=rid[:100], scope=request.scope))
         try:
             response = await call_next(request)
         finally:
+            audit_request_var.reset(audit_token)
             request_id_var.reset(token)
         response.headers["X-Request-ID"] = rid[:100]
         return response
@@ -200,6 +218,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     _ops_routes(app)
     install_docs(app, env)
     app.include_router(_admin_router())
+    app.include_router(audit_router())
     for router in spec.routers:
         app.include_router(router)
     return app

@@ -9,6 +9,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from .audit import Actor, set_request_actor
 from .errors import Problem
 from .settings import PlatformSettings
 
@@ -72,7 +73,12 @@ def current_principal(request: Request,
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "Unauthorized", "a bearer token is required", type_="missing-token")
     verifier: TokenVerifier = request.app.state.runtime.verifier
-    return verifier.verify(credentials.credentials)
+    principal = verifier.verify(credentials.credentials)
+    route = request.scope.get("route")
+    set_request_actor(Actor(principal.sub, principal.role,
+                            principal.street_code or principal.department_code or principal.scope),
+                      f"{request.method} {route.path}" if route is not None else None)
+    return principal
 
 
 def require(*roles: str):

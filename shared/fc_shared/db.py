@@ -94,6 +94,7 @@ class SpineTables:
     outbox: Table
     inbox: Table
     idempotency: Table
+    audit: Table | None = None
 
 
 def spine_tables(metadata: MetaData) -> SpineTables:
@@ -132,7 +133,9 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("created_at", UtcDateTime(), nullable=False),
         UniqueConstraint("principal", "key", name="uq_idempotency_keys_principal_key"),
     )
-    return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency)
+    from .audit import audit_table
+
+    return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency, audit=audit_table(metadata))
 
 
 def dialect_insert(session, table: Table):

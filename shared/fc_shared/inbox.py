@@ -34,6 +34,7 @@ after_handle_hooks: list[Callable[[str], None]] = []
 async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Handler) -> bool:
     """Run ``handler`` and record the event in the inbox, atomically. False if already handled."""
     async with uow:
+        uow.act_for_event(event)
         try:
             await uow.session.execute(insert(uow.spine.inbox).values(
                 consumer=consumer, event_id=event.id, type=event.type, handled_at=utcnow()))

@@ -131,3 +131,34 @@ def drop_outbox_attempts() -> None:
 def add_outbox_attempts() -> None:
     with op.batch_alter_table("outbox") as batch_op:
         batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
+
+
+def create_audit_log() -> None:
+    """The audit log (fc_shared.audit) as created on 2026-12-01, stated literally. Frozen, like the spine."""
+    big_pk = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "audit_log",
+        sa.Column("seq", big_pk, autoincrement=True, nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=40), nullable=False),
+        sa.Column("scope", sa.String(length=120), nullable=True),
+        sa.Column("request_id", sa.String(length=100), nullable=True),
+        sa.Column("route", sa.String(length=200), nullable=True),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("resource", sa.String(length=80), nullable=False),
+        sa.Column("resource_id", sa.String(length=200), nullable=True),
+        sa.Column("changes", sa.Text(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=True),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name="pk_audit_log"),
+    )
+    op.create_index("ix_audit_log_at", "audit_log", ["at"], unique=False)
+    op.create_index("ix_audit_log_actor", "audit_log", ["actor"], unique=False)
+    op.create_index("ix_audit_log_resource_resource_id", "audit_log", ["resource", "resource_id"], unique=False)
+
+
+def drop_audit_log() -> None:
+    for name in ("ix_audit_log_resource_resource_id", "ix_audit_log_actor", "ix_audit_log_at"):
+        op.drop_index(name, table_name="audit_log")
+    op.drop_table("audit_log")

@@ -30,6 +30,7 @@ class PlatformSettings(BaseSettings):
     kafka_replication: int = 1
     cors_origins: list[str] = Field(default_factory=list)
     outbox_retention_days: int = 7
+    audit_retention_days: int | None = Field(default=None, ge=1)  # audit entries kept; None: forever
     consumer_max_retries: int = 5
     consumer_retry_backoff_s: float = 0.2
     log_level: str = "INFO"

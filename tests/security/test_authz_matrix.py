@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from authz import PRINCIPALS, probe  # noqa: E402
 
-from fc_devtools.testing import TEST_SECRET, TEST_TODAY, auth  # noqa: E402
+from fc_devtools.testing import TEST_SECRET, TEST_TODAY, auth, wait_until  # noqa: E402
 from tools.flows import Driver, expenditure  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +29,9 @@ MATRIX = {
     ("registry", "GET", "/healthz"): (200, 200, 200, 200, 200, 200, 200),
     ("registry", "GET", "/readyz"): (200, 200, 200, 200, 200, 200, 200),
     ("registry", "POST", "/api/v1/admin/outbox/republish"): (401, 422, 403, 403, 403, 403, 403),
+    ("registry", "GET", "/api/v1/audit"): (401, 200, 403, 403, 403, 403, 200),
+    ("registry", "GET", "/api/v1/audit/verify"): (401, 200, 403, 403, 403, 403, 200),
+    ("registry", "GET", "/api/v1/audit.xlsx"): (401, 200, 403, 403, 403, 403, 200),
     ("registry", "POST", "/api/v1/streets"): (401, 422, 403, 403, 403, 403, 403),
     ("registry", "GET", "/api/v1/streets"): (401, 200, 200, 200, 200, 200, 200),
     ("registry", "GET", "/api/v1/streets/{code}"): (401, 404, 404, 404, 404, 404, 404),
@@ -79,6 +82,9 @@ MATRIX = {
     ("funding", "GET", "/healthz"): (200, 200, 200, 200, 200, 200, 200),
     ("funding", "GET", "/readyz"): (200, 200, 200, 200, 200, 200, 200),
     ("funding", "POST", "/api/v1/admin/outbox/republish"): (401, 422, 403, 403, 403, 403, 403),
+    ("funding", "GET", "/api/v1/audit"): (401, 200, 403, 403, 403, 403, 200),
+    ("funding", "GET", "/api/v1/audit/verify"): (401, 200, 403, 403, 403, 403, 200),
+    ("funding", "GET", "/api/v1/audit.xlsx"): (401, 200, 403, 403, 403, 403, 200),
     ("funding", "GET", "/api/v1/projects/{project_id}/funding"): (401, 404, 404, 403, 404, 403, 404),
     ("funding", "GET", "/api/v1/entries"): (401, 200, 200, 403, 200, 403, 200),
     ("funding", "GET", "/api/v1/ledger.xlsx"): (401, 200, 200, 403, 200, 403, 200),
@@ -94,6 +100,9 @@ MATRIX = {
     ("inspection", "GET", "/healthz"): (200, 200, 200, 200, 200, 200, 200),
     ("inspection", "GET", "/readyz"): (200, 200, 200, 200, 200, 200, 200),
     ("inspection", "POST", "/api/v1/admin/outbox/republish"): (401, 422, 403, 403, 403, 403, 403),
+    ("inspection", "GET", "/api/v1/audit"): (401, 200, 403, 403, 403, 403, 200),
+    ("inspection", "GET", "/api/v1/audit/verify"): (401, 200, 403, 403, 403, 403, 200),
+    ("inspection", "GET", "/api/v1/audit.xlsx"): (401, 200, 403, 403, 403, 403, 200),
     ("inspection", "GET", "/api/v1/projects/{project_id}"): (401, 404, 404, 404, 403, 404, 404),
     ("inspection", "GET", "/api/v1/scenario-catalogue"): (401, 200, 200, 200, 200, 200, 200),
     ("inspection", "POST", "/api/v1/scenario-catalogue"): (401, 422, 403, 403, 403, 403, 403),
@@ -122,6 +131,9 @@ MATRIX = {
     ("notify", "GET", "/healthz"): (200, 200, 200, 200, 200, 200, 200),
     ("notify", "GET", "/readyz"): (200, 200, 200, 200, 200, 200, 200),
     ("notify", "POST", "/api/v1/admin/outbox/republish"): (401, 422, 403, 403, 403, 403, 403),
+    ("notify", "GET", "/api/v1/audit"): (401, 200, 403, 403, 403, 403, 200),
+    ("notify", "GET", "/api/v1/audit/verify"): (401, 200, 403, 403, 403, 403, 200),
+    ("notify", "GET", "/api/v1/audit.xlsx"): (401, 200, 403, 403, 403, 403, 200),
     ("notify", "POST", "/api/v1/subscriptions"): (401, 422, 403, 403, 403, 422, 403),
     ("notify", "GET", "/api/v1/subscriptions"): (401, 200, 403, 403, 403, 200, 200),
     ("notify", "GET", "/api/v1/subscriptions/{subscription_id}"): (401, 404, 403, 403, 403, 404, 404),
@@ -232,3 +244,30 @@ def test_departments_and_integrations_act_only_within_their_scope(platform, othe
                                        json={"passed": True, "level": "province", "decided_on": "2025-01-01",
                                              "reference": "X"})
         assert city_on_province.status_code == 403
+
+
+def test_the_flows_writes_are_audited_in_every_service_and_refused_ones_are_not(platform, other_streets_project):
+    """Each service records what the flow wrote (events' effects under the event id); the chains verify."""
+    o = other_streets_project
+    auditor = auth("auditor")
+
+    def entries(client, service, **params):
+        r = client.get(platform.url(service) + "/api/v1/audit", params={"limit": 500, **params}, headers=auditor)
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+    with httpx.Client(timeout=30) as client:
+        project = entries(client, "registry", resource="projects", resource_id=o["project"])
+        assert {e["action"] for e in project} == {"create", "update"}
+        assert {e["role"] for e in project} >= {"street", "district_office"}
+        states = [e["changes"]["state"][1] for e in reversed(project) if "state" in e["changes"]]
+        assert states[:5] == ["draft", "applied", "selected", "submitted", "approved"], states
+        applied = entries(client, "inspection", resource="acceptances", resource_id=o["acceptance"])
+        assert [(e["action"], e["role"], e["scope"]) for e in applied][-1] == ("create", "street", o["street"])
+        wait_until(lambda: any(e["role"] == "event" for e in entries(client, "funding", resource="projects",
+                                                                       resource_id=o["project"])),
+                   30, message="funding's projection of the project is audited under the event id")
+        for service in SERVICES:
+            assert entries(client, service, actor="intruder") == []  # every write of theirs was refused
+            verdict = client.get(platform.url(service) + "/api/v1/audit/verify", headers=auditor).json()
+            assert verdict["ok"] is True and verdict["entries"] > 0, (service, verdict)

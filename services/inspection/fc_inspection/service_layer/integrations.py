@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from fc_shared.audit import Actor
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 from fc_shared.webhooks import SignatureError, new_secret, verify
@@ -63,6 +64,7 @@ async def receive(new_uow: Callable[[], UnitOfWork], integration_id: str, header
             webhook_id = verify(row.secret, headers, body)
         except SignatureError as exc:
             raise _unauthorized(f"webhook rejected: {exc}") from None
+        uow.act_as(Actor(f"integration:{integration_id}", "integration", row.scope))  # signed, no bearer token
         try:
             result = WebhookResult.model_validate(json.loads(body))
         except (ValueError, ValidationError) as exc:

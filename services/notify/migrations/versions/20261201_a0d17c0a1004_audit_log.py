@@ -1,0 +1,20 @@
+"""audit log: who changed what, when, from what to what (one hash chain per service)
+
+Revision ID: a0d17c0a1004
+Revises: bf695f448632
+Create Date: 2026-12-01 20:30:00
+"""
+from fc_shared.migrations import create_audit_log, drop_audit_log
+
+revision = 'a0d17c0a1004'
+down_revision = 'bf695f448632'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_audit_log()
+
+
+def downgrade() -> None:
+    drop_audit_log()

@@ -1,0 +1,302 @@
+"""Audit log (操作审计): who changed what, when, from what to what — one tamper-evident chain per service.
+
+How entries come about: the unit of work watches every INSERT, UPDATE and DELETE its session
+executes on the service's own tables (a ``do_orm_execute`` hook), reads the affected rows before
+and after, and stages one entry per changed row; ``commit`` appends the staged entries to the
+chain in the same transaction as the change. Watching the statements rather than asking each use
+case to report itself means a new write route cannot forget to audit, and the old values are
+what the database held, not what the use case believed.
+
+Who the actor is: a request's principal (set by ``current_principal`` on the request's
+``AuditRequest``), or the event id for writes by event handlers (``UnitOfWork.act_for_event``).
+Writes with neither — the background jobs (relay, deadline watcher, delivery worker) — are not
+audited. The spine tables (outbox, inbox, idempotency keys) and the log itself are not audited.
+
+Tamper evidence: each entry's ``hash`` is SHA-256 over its content and ``prev_hash``, the hash
+of the entry before it. Appends are serialised (PostgreSQL: a transaction-scoped advisory lock
+taken at commit, after the change's own row locks, so it cannot deadlock with them; SQLite:
+``BEGIN IMMEDIATE`` already serialises writers), so concurrent writers keep one unbroken chain.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Index, MetaData, String, Table, Text, and_, delete, insert, select, text
+
+from .db import BigIntPK, UtcDateTime
+
+TABLE_NAME = "audit_log"
+MASK = "***"
+# Secrets and personal data never enter the log: webhook/integration secrets, tokens, passwords,
+# phone numbers and e-mail addresses (the column names) and any value that is a webhook secret.
+MASKED_COLUMN = re.compile(r"(secret|token|password|passwd|phone|mobile|email|to_address|addresses)$", re.I)
+MASKED_VALUE = re.compile(r"^whsec_")
+ADVISORY_LOCK_KEY = 0x66636175646974  # "fcaudit": one chain per database, so one constant key
+NOT_AUDITED = {"outbox", "inbox", "idempotency_keys", TABLE_NAME}
+
+
+def audit_table(metadata: MetaData) -> Table:
+    return Table(
+        TABLE_NAME, metadata,
+        Column("seq", BigIntPK, primary_key=True, autoincrement=True),
+        Column("at", UtcDateTime(), nullable=False, index=True),
+        Column("actor", String(200), nullable=False, index=True),
+        Column("role", String(40), nullable=False),
+        Column("scope", String(120), nullable=True),
+        Column("request_id", String(100), nullable=True),
+        Column("route", String(200), nullable=True),
+        Column("action", String(20), nullable=False),
+        Column("resource", String(80), nullable=False),
+        Column("resource_id", String(200), nullable=True),
+        Column("changes", Text, nullable=False),  # canonical JSON {field: [old, new]}
+        Column("prev_hash", String(64), nullable=True),
+        Column("hash", String(64), nullable=False),
+        Index("ix_audit_log_resource_resource_id", "resource", "resource_id"),
+    )
+
+
+@dataclass(frozen=True)
+class Actor:
+    actor: str  # the token's sub, or the event id
+    role: str  # the token's role, or "event"
+    scope: str | None = None  # street_code / department_code / scope, or the event's source
+
+
+@dataclass
+class AuditRequest:
+    """One HTTP request's audit context; the auth dependency fills in the actor and the route."""
+
+    request_id: str
+    actor: Actor | None = None
+    route: str | None = None
+    scope: dict | None = None  # the ASGI scope: the router records the matched route in it
+
+    def route_name(self) -> str | None:
+        if self.route is None and self.scope is not None and (route := self.scope.get("route")) is not None:
+            self.route = f"{self.scope.get('method')} {route.path}"
+        return self.route
+
+
+audit_request_var: ContextVar[AuditRequest | None] = ContextVar("audit_request", default=None)
+
+
+def set_request_actor(actor: Actor, route: str | None = None) -> None:
+    """Name who acts in the current request (the auth dependency; also routes authenticated otherwise)."""
+    ctx = audit_request_var.get()
+    if ctx is not None:
+        ctx.actor = actor
+        if route:
+            ctx.route = route
+
+
+# -- values and masking ---------------------------------------------------------------------------
+
+def plain(value: Any) -> Any:
+    """A column value as JSON: dates ISO, decimals and other objects as strings."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<{len(bytes(value))} bytes>"
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def is_masked(field: str) -> bool:
+    return bool(MASKED_COLUMN.search(field))
+
+
+def _masked(field: str, value: Any) -> Any:
+    """The value with secrets and personal data replaced by ``***``, nested JSON objects included."""
+    if value is None:
+        return None
+    if is_masked(field) or (isinstance(value, str) and MASKED_VALUE.match(value)):
+        return MASK
+    if isinstance(value, dict):
+        return {k: _masked(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(field, v) for v in value]
+    return value
+
+
+def changes_between(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """field → [old, new] for the fields that differ (a masked field shows only that it changed)."""
+    before, after = before or {}, after or {}
+    out: dict[str, list[Any]] = {}
+    for field in sorted(set(before) | set(after)):
+        old, new = plain(before.get(field)), plain(after.get(field))
+        if old != new:
+            out[field] = [_masked(field, old), _masked(field, new)]
+    return out
+
+
+# -- the chain ------------------------------------------------------------------------------------
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+HASHED = ("actor", "role", "scope", "request_id", "route", "action", "resource", "resource_id", "changes",
+          "prev_hash")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """SHA-256 over the entry's content (``changes`` as stored text) and the previous entry's hash."""
+    content = {name: entry.get(name) for name in HASHED}
+    content["at"] = stamp(entry["at"])
+    return hashlib.sha256(canonical(content).encode()).hexdigest()
+
+
+async def append(session, table: Table, entries: list[dict[str, Any]], at: datetime) -> None:
+    """Append staged entries at the chain's head, serialised against every other writer."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    head = (await session.execute(select(table.c.hash).order_by(table.c.seq.desc()).limit(1))).scalar()
+    rows = []
+    for entry in entries:
+        row = {**entry, "at": at, "prev_hash": head}
+        row["hash"] = head = entry_hash(row)
+        rows.append(row)
+    await session.execute(insert(table), rows)
+
+
+async def verify_chain(session, table: Table, *, anchored: bool = True, batch: int = 1000) -> dict[str, Any]:
+    """Recompute every hash and link in order. ``anchored``: the first entry must start the chain
+    (False once retention has removed the oldest entries: then the first kept entry is the anchor)."""
+    checked, last_hash, last_seq = 0, None, None
+    while True:
+        query = select(table).order_by(table.c.seq).limit(batch)
+        if last_seq is not None:
+            query = query.where(table.c.seq > last_seq)
+        rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
+        if not rows:
+            return {"ok": True, "entries": checked, "head": last_hash, "first_broken": None}
+        for row in rows:
+            linked = row["prev_hash"] == last_hash if (checked or anchored) else True
+            reason = None
+            if not linked:
+                reason = "prev_hash does not match the previous entry (an entry was removed or reordered)"
+            elif entry_hash(row) != row["hash"]:
+                reason = "hash does not match the entry's content (the entry was altered)"
+            if reason:
+                return {"ok": False, "entries": checked, "head": last_hash,
+                        "first_broken": {"seq": row["seq"], "at": row["at"], "reason": reason}}
+            checked, last_hash, last_seq = checked + 1, row["hash"], row["seq"]
+
+
+async def prune(session, table: Table, older_than: datetime) -> int:
+    """Retention: drop entries older than a moment (the next kept entry becomes the chain's anchor)."""
+    result = await session.execute(delete(table).where(table.c.at < older_than))
+    return result.rowcount or 0
+
+
+def retention_cutoff(now: datetime, days: int | None) -> datetime | None:
+    return None if days is None else now - timedelta(days=days)
+
+
+# -- watching the statements ----------------------------------------------------------------------
+
+def _pk_filter(table: Table, key: dict[str, Any]):
+    return and_(*(table.c[name] == value for name, value in key.items()))
+
+
+def _resource_id(table: Table, row: dict[str, Any]) -> str | None:
+    """The row's ``id`` where it has one (the id the API shows), else its primary key."""
+    if "id" in table.c and row.get("id") is not None:
+        return str(plain(row["id"]))
+    parts = [row.get(c.name) for c in table.primary_key.columns]
+    if any(p is None for p in parts):
+        return None
+    return "/".join(str(plain(p)) for p in parts)
+
+
+def _insert_rows(state, table: Table) -> list[dict[str, Any]]:
+    params = state.parameters
+    if isinstance(params, list):
+        return [{k: v for k, v in p.items() if k in table.c} for p in params]
+    compiled = state.statement.compile(dialect=state.session.get_bind().dialect)
+    values = {k: v for k, v in compiled.params.items() if k in table.c}
+    values.update({k: v for k, v in (params or {}).items() if k in table.c})
+    return [values]
+
+
+class StatementWatcher:
+    """The ``do_orm_execute`` hook: stages an entry for each row an INSERT/UPDATE/DELETE changed."""
+
+    def __init__(self, uow) -> None:
+        self.uow = uow
+
+    def __call__(self, state):
+        if not (state.is_insert or state.is_update or state.is_delete):
+            return None
+        table = getattr(state.statement, "table", None)
+        if not isinstance(table, Table) or table.name in NOT_AUDITED:
+            return None
+        actor = self.uow.audit_actor()
+        if actor is None:
+            return None
+        session = state.session
+        pk_names = [c.name for c in table.primary_key.columns]
+        if state.is_insert:
+            rows = _insert_rows(state, table)
+            keyed = len(rows) == 1 and all(rows[0].get(n) is not None for n in pk_names)
+            before = self._read(session, table, rows[0]) if keyed else None
+            result = state.invoke_statement()
+            if len(rows) == 1 and not keyed and not state.statement._returning:
+                try:
+                    rows[0].update(zip(pk_names, result.inserted_primary_key or ()))
+                    keyed = all(rows[0].get(n) is not None for n in pk_names)
+                except Exception:  # noqa: BLE001 - no key to read back; the values stand
+                    keyed = False
+            if keyed:
+                after = self._read(session, table, rows[0])
+                self._stage(actor, table, before, after)
+            else:
+                for row in rows:
+                    self._stage(actor, table, None, row)
+            return result
+        where = state.statement.whereclause
+        query = select(table) if where is None else select(table).where(where)
+        befores = [dict(r._mapping) for r in session.execute(query).all()]
+        result = state.invoke_statement()
+        for before in befores:
+            key = {n: before[n] for n in pk_names}
+            after = self._read(session, table, key) if state.is_update else None
+            self._stage(actor, table, before, after)
+        return result
+
+    @staticmethod
+    def _read(session, table: Table, key: dict[str, Any]) -> dict[str, Any] | None:
+        pk = {c.name: key[c.name] for c in table.primary_key.columns}
+        row = session.execute(select(table).where(_pk_filter(table, pk))).first()
+        return dict(row._mapping) if row is not None else None
+
+    def _stage(self, actor: Actor, table: Table, before, after) -> None:
+        changes = changes_between(before, after)
+        if not changes:
+            return  # an insert that met a conflict, or an update that changed nothing
+        action = "create" if before is None else "delete" if after is None else "update"
+        self.uow.stage_audit(actor, action, table.name, _resource_id(table, after or before), changes)
+
+
+__all__ = ["Actor", "AuditRequest", "MASK", "StatementWatcher", "append", "audit_request_var", "audit_table",
+           "changes_between", "entry_hash", "is_masked", "prune", "set_request_actor", "verify_chain"]
