@@ -1,13 +1,13 @@
 """audit log: who changed what, when, from what to what (one hash chain per service)
 
 Revision ID: a0d17c0a1003
-Revises: 68b528549ef2
+Revises: 5d2e8c1f7a30
 Create Date: 2026-12-01 20:30:00
 """
 from fc_shared.migrations import create_audit_log, drop_audit_log
 
 revision = 'a0d17c0a1003'
-down_revision = '68b528549ef2'
+down_revision = '5d2e8c1f7a30'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """audit log: who changed what, when, from what to what (one hash chain per service)
 
 Revision ID: a0d17c0a1001
-Revises: 3c1d2e7f9a10
+Revises: b7c41e2a9d10
 Create Date: 2026-12-01 20:30:00
 """
 from fc_shared.migrations import create_audit_log, drop_audit_log
 
 revision = 'a0d17c0a1001'
-down_revision = '3c1d2e7f9a10'
+down_revision = 'b7c41e2a9d10'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@ import { useEffect, useMemo } from 'react'
 import { Badge, Button, Layout, Menu, Result, Spin, Typography } from 'antd'
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, BellOutlined, FundOutlined,
-  HomeOutlined, LogoutOutlined, ProjectOutlined, ScheduleOutlined, ApiOutlined,
+  FileSearchOutlined, HomeOutlined, LogoutOutlined, ProjectOutlined, ScheduleOutlined, ApiOutlined,
 } from '@ant-design/icons'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom'
@@ -22,6 +22,7 @@ const MENU: { area: Area; path: string; text: string; icon: React.ReactNode }[] 
   { area: 'funding', path: '/funding', text: '资金', icon: <FundOutlined /> },
   { area: 'alerts', path: '/alerts', text: '预警提醒', icon: <AlertOutlined /> },
   { area: 'integrations', path: '/integrations', text: '系统对接', icon: <ApiOutlined /> },
+  { area: 'audit', path: '/audit', text: '操作审计', icon: <FileSearchOutlined /> },
 ]
 
 export function whoAmI(s: Session): string {

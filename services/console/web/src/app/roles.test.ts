@@ -11,6 +11,11 @@ describe('what each role sees', () => {
     expect(menuFor('integration').map((m) => m.text)).toEqual(['验收', '评价通报', '系统对接'])
     expect(canSee('finance', 'funding')).toBe(true)
     expect(canSee('auditor', 'alerts')).toBe(true)
+    expect(menuFor('auditor').map((m) => m.text)).toContain('操作审计')
+    expect(menuFor('district_office').map((m) => m.text)).toContain('操作审计')
+    for (const role of ['street', 'department', 'finance', 'integration'] as const) {
+      expect(menuFor(role).map((m) => m.text)).not.toContain('操作审计')
+    }
   })
   it('a department reviews only acceptances still waiting for it', () => {
     const a = { state: 'requested', level: 'city', pending_departments: ['housing', 'finance'] }

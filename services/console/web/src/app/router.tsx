@@ -12,6 +12,7 @@ import { BulletinsPage } from '../features/bulletins/BulletinsPage'
 import { FundingPage } from '../features/funding/FundingPage'
 import { AlertsPage } from '../features/alerts/AlertsPage'
 import { IntegrationsPage } from '../features/integrations/IntegrationsPage'
+import { AuditPage } from '../features/audit/AuditPage'
 import { PublicPage } from '../features/public/PublicPage'
 import { HomeRedirect } from './HomeRedirect'
 
@@ -34,6 +35,7 @@ export const router = createBrowserRouter([
       { path: 'funding', element: <FundingPage /> },
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'integrations', element: <IntegrationsPage /> },
+      { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
   },

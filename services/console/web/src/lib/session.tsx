@@ -30,6 +30,7 @@ export const AREAS = {
   funding: ['district_office', 'street', 'finance', 'auditor'],
   alerts: ['district_office', 'street', 'finance', 'auditor'],
   integrations: ['district_office', 'integration', 'auditor'],
+  audit: ['district_office', 'auditor'],
 } satisfies Record<string, Role[]>
 
 export type Area = keyof typeof AREAS
