@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -28,6 +27,7 @@ from .logs import configure_logging, request_id_var
 from .metrics import MetricsMiddleware
 from .outbox import OutboxRelay, republish_since
 from .settings import ServiceSettings
+from .strict import InputModel, IsoDateTime
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-class RepublishIn(BaseModel):
-    since: AwareDatetime
+class RepublishIn(InputModel):
+    since: IsoDateTime
 
 
 def _admin_router() -> APIRouter:

@@ -10,9 +10,9 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete, insert, select, update
@@ -24,6 +24,9 @@ from .uow import UnitOfWork, utcnow
 
 IN_FLIGHT_STALE = timedelta(seconds=60)
 Effect = Callable[[UnitOfWork], Awaitable[tuple[int, Any]]]
+# The header as the schema states it, so a generated client knows the bounds run_idempotent keeps.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              description="repeat the same request safely: same key, same answer")]
 
 
 def request_hash(method: str, path: str, body: Any) -> str:

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 
@@ -17,8 +17,9 @@ from fc_shared.app import RuntimeDep
 from fc_shared.auth import READ_ALL, Principal, require
 from fc_shared.db import upsert
 from fc_shared.errors import Problem
-from fc_shared.idempotency import run_idempotent
+from fc_shared.idempotency import IdempotencyKey, run_idempotent
 from fc_shared.pagination import PageDep, page_of
+from fc_shared.strict import InputModel
 from fc_shared.params import IsoDate, RowId, Year, YearQuery
 from fc_shared.uow import UnitOfWork, utcnow
 from fc_shared.xlsx import xlsx_response
@@ -31,13 +32,12 @@ router = APIRouter(prefix="/api/v1", tags=["funding"])
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward"]
 Category = Literal[plans.EXPENDITURE_CATEGORIES]  # type: ignore[valid-type]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 READERS = (*READ_ALL, "finance", "street")
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """A request body (fc_shared.strict: unknown fields and JSON types as documented)."""
 
 
 class LedgerEntry(BaseModel):

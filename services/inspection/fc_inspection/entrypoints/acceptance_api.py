@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
 from fc_shared.auth import READ_ALL, Principal, require
 from fc_shared.errors import Problem
 from fc_shared.params import IsoDate
-from fc_shared.idempotency import run_idempotent
+from fc_shared.idempotency import IdempotencyKey, run_idempotent
 from fc_shared.pagination import Page, PageDep, page_of
 
 from ..adapters.tables import acceptance_departments, acceptances, integrations, reviews
@@ -82,7 +82,7 @@ async def _view(runtime, principal: Principal, acceptance_id: str) -> dict:
 @router.post("/acceptances", status_code=201, response_model=AcceptanceOut)
 async def apply_for_acceptance(body: AcceptanceIn, request: Request, runtime: RuntimeDep,
                                principal: Annotated[Principal, require("street", "district_office")],
-                               idempotency_key: Annotated[str | None, Header()] = None):
+                               idempotency_key: IdempotencyKey = None):
     """The street applies for acceptance of its approved project (409 with the reason when it may not)."""
     async def effect(uow):
         acceptance_id = await svc.apply(uow, principal, body.project_id, body.level,
@@ -150,7 +150,7 @@ async def review_acceptance(acceptance_id: str, body: ReviewIn, runtime: Runtime
 @router.post("/acceptances/{acceptance_id}/result", response_model=AcceptanceOut)
 async def post_result(acceptance_id: str, body: ResultIn, request: Request, runtime: RuntimeDep,
                       principal: Annotated[Principal, require("integration")],
-                      idempotency_key: Annotated[str | None, Header()] = None):
+                      idempotency_key: IdempotencyKey = None):
     """The province/city result (its scope must equal the level); the same result again changes nothing."""
     async def effect(uow):
         await svc.record_result(uow, principal.key, principal.scope, acceptance_id, body.passed, body.level,

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field, UrlConstraints, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints, field_validator, model_validator
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
@@ -14,11 +14,12 @@ from fc_shared.errors import Problem
 from fc_shared.events import EventType
 from fc_shared.pagination import Page, PageDep, page_of
 from fc_shared.params import RowId
+from fc_shared.strict import InputModel, IsoDateTime
 
 from ..adapters.tables import alerts, email_recipients, emails, subscriptions
 from ..domain.alerts import street_recipient
 from ..domain.delivery import url_problem
-from ..domain.email import is_address
+from ..domain.email import ADDRESS_PATTERN, is_address
 from ..service_layer import alerts as alert_svc
 from ..service_layer import deliveries as delivery_svc
 from ..service_layer import subscriptions as sub_svc
@@ -47,7 +48,7 @@ def _int_cursor(value) -> int | None:
 
 # --- subscriptions ---------------------------------------------------------------------------
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(InputModel):
     url: EndpointUrl = Field(description="http(s) endpoint without credentials")
     event_types: list[EventType] = Field(default_factory=list, max_length=100, description="empty: every type")
     description: str = Field("", max_length=1000)
@@ -91,8 +92,8 @@ class SubscriptionWithSecret(SubscriptionOut):
     secret: str = Field(description="whsec_… signing secret; shown only in this response")
 
 
-class ReplayIn(BaseModel):
-    since: AwareDatetime
+class ReplayIn(InputModel):
+    since: IsoDateTime
 
 
 class ReplayOut(BaseModel):
@@ -225,7 +226,7 @@ class DeliveryDetail(DeliveryOut):
 async def list_deliveries(runtime: RuntimeDep, principal: Reader, page: PageDep,
                           subscription_id: str | None = None,
                           event_type: Annotated[str | None, Query(max_length=120)] = None,
-                          status: DeliveryStatus | None = None, since: AwareDatetime | None = None):
+                          status: DeliveryStatus | None = None, since: IsoDateTime | None = None):
     """Newest first (``since``: created at or after); an integration sees only its own subscriptions' deliveries."""
     async with runtime.sessions() as session:
         rows = await delivery_svc.list_(session, principal, subscription_id=subscription_id, event_type=event_type,
@@ -281,7 +282,7 @@ class AlertOut(BaseModel):
 async def list_alerts(runtime: RuntimeDep, principal: InboxReader, page: PageDep,
                       type: Annotated[str | None, Query(max_length=80)] = None,
                       read: bool | None = None, project_id: str | None = None,
-                      street_code: str | None = None, since: AwareDatetime | None = None):
+                      street_code: str | None = None, since: IsoDateTime | None = None):
     """The caller's inbox, newest first: a street its own, the office and finance their role's, an auditor all."""
     query = select(alerts)
     where = alert_svc.inbox_filter(principal)
@@ -316,10 +317,11 @@ async def mark_alert_read(alert_id: RowId, runtime: RuntimeDep, principal: Inbox
 
 # --- e-mail ----------------------------------------------------------------------------------
 
-class EmailRecipientsIn(BaseModel):
+class EmailRecipientsIn(InputModel):
     role: Literal["street", "district_office", "finance"]
     street_code: str | None = Field(None, min_length=1, max_length=40)
-    addresses: list[str] = Field(max_length=20, description="empty list: no e-mail for this inbox")
+    addresses: list[Annotated[str, Field(max_length=254, pattern=ADDRESS_PATTERN)]] = Field(
+        max_length=20, description="empty list: no e-mail for this inbox")
 
     @model_validator(mode="after")
     def _scope(self) -> "EmailRecipientsIn":
