@@ -49,6 +49,7 @@ class ServiceSpec:
     jobs: list[Job] = field(default_factory=list)
     description: str = ""
     version: str = "0.1.0"
+    resources: dict[str, Any] = field(default_factory=dict)  # service collaborators the root built (e.g. a guard)
 
 
 class Runtime:

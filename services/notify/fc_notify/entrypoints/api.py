@@ -104,7 +104,12 @@ class ReplayOut(BaseModel):
 
 @router.post("/subscriptions", status_code=201, response_model=SubscriptionWithSecret)
 async def create_subscription(body: SubscriptionIn, runtime: RuntimeDep, principal: Manager):
-    """Subscribe an endpoint; the `whsec_` secret is in this response and never again."""
+    """Subscribe an endpoint; the `whsec_` secret is in this response and never again.
+
+    The URL must resolve to public addresses only (422 otherwise); every delivery checks again."""
+    refused = await runtime.spec.resources["endpoint_guard"].problem(str(body.url))
+    if refused:
+        raise Problem(422, "Endpoint refused", refused, type_="webhook-target-refused")
     async with runtime.uow() as uow:
         row = await sub_svc.create(uow, principal, str(body.url), body.event_types, body.description)
         await uow.commit()

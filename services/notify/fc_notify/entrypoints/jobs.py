@@ -13,6 +13,7 @@ from email.utils import make_msgid
 import httpx
 from sqlalchemy import select, update
 
+from fc_shared.netpolicy import GuardedTransport
 from fc_shared.uow import utcnow
 from fc_shared.webhooks import headers_for
 
@@ -72,7 +73,10 @@ class Dispatcher:
 
     async def run(self) -> None:
         limits = httpx.Limits(max_connections=self.settings.max_in_flight, max_keepalive_connections=20)
-        async with httpx.AsyncClient(follow_redirects=False, limits=limits, trust_env=False,
+        # Every connection goes to an address the endpoint guard checked at that moment (SSRF, DNS rebinding).
+        transport = GuardedTransport(self.runtime.spec.resources["endpoint_guard"],
+                                     httpx.AsyncHTTPTransport(limits=limits, trust_env=False))
+        async with httpx.AsyncClient(follow_redirects=False, transport=transport, trust_env=False,
                                      timeout=self.settings.delivery_timeout_s) as client:
             try:
                 while True:
