@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 SERVICES := registry funding inspection notify
 EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s))
 PYTEST_ARGS ?=
+# Hard days for the district's clock: last day of a year, 1 January, 29 February, last day of a 30-day month.
+CALENDAR_DAYS ?= 2026-12-31 2027-01-01 2028-02-29 2027-04-30
 
-.PHONY: install run test test-unit test-faults migrate token bench lint clean
+.PHONY: install run test test-calendar test-unit test-faults migrate token bench lint clean
 
 install: $(VENV)/.installed
 
@@ -19,10 +21,20 @@ $(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $
 run: install
 	$(BIN)/python tools/devrun.py
 
-## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests
+## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests,
+## then the calendar-marked tests again with the district's day pinned to each of CALENDAR_DAYS
 test: install
 	@$(BIN)/python -m pytest -m "not faults" $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; exit $$rc
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi
+	@$(MAKE) --no-print-directory test-calendar
+
+## make test-calendar: the tests marked `calendar`, once per pinned day (FC_TEST_TODAY)
+test-calendar: install
+	@for day in $(CALENDAR_DAYS); do echo "== district day pinned to $$day"; \
+	FC_TEST_TODAY=$$day $(BIN)/python -m pytest -q -m "calendar and not faults" -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test-calendar: no calendar tests collected - failing"; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; done
 
 ## make test-faults: the long fault runs (kill -9, broker loss, PostgreSQL cuts, receiver down), 200 projects each
 test-faults: install

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import httpx
 
 from fc_shared.auth import mint_token
+from fc_shared.clock import Clock
 from fc_shared.settings import PlatformSettings
 
 STREETS = [
@@ -52,11 +53,12 @@ def _ok(r: httpx.Response, *tolerated: int) -> bool:
     return True
 
 
-def load(urls: dict[str, str], jwt_secret: str) -> dict[str, int]:
+def load(urls: dict[str, str], jwt_secret: str, today: date | None = None) -> dict[str, int]:
+    """Load the sample district; its dates are relative to ``today`` (default: the district's clock)."""
     settings = PlatformSettings(jwt_secret=jwt_secret)
     office = {"Authorization": "Bearer " + mint_token(settings, role="district_office", sub="sample-loader")}
     reg = urls["registry"] + "/api/v1"
-    today = date.today()
+    today = today or Clock.of(settings).today()
     counts = {"streets": 0, "communities": 0, "projects": 0, "transitions": 0}
     with httpx.Client(timeout=30) as client:
         for code, name, kind in STREETS:

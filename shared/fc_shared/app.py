@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
+from .clock import Clock
 from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
 from .inbox import EventConsumer, Handler
@@ -62,6 +63,7 @@ class Runtime:
         self.platform = spec.settings.platform
         self.spine = spec.spine
         self.db_url = spec.settings.db_url
+        self.clock = Clock.of(self.platform)
         self.engine: AsyncEngine = make_engine(self.db_url)
         self.sessions: async_sessionmaker = make_sessionmaker(self.engine)
         self.verifier = TokenVerifier(self.platform)
@@ -81,7 +83,7 @@ class Runtime:
         self.tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.spine, self.name, self.outbox_signal)
+        return UnitOfWork(self.sessions, self.spine, self.name, self.outbox_signal, self.clock)
 
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
@@ -103,6 +105,14 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def district_today(runtime: RuntimeDep) -> date:
+    """The district's calendar day, from the runtime's one clock."""
+    return runtime.clock.today()
+
+
+TodayDep = Annotated[date, Depends(district_today)]
 
 
 class RepublishIn(InputModel):

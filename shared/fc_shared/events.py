@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from .clock import utcnow
+
 TOPIC_REGISTRY = "fc.registry.v1"
 TOPIC_FUNDING = "fc.funding.v1"
 TOPIC_INSPECTION = "fc.inspection.v1"
@@ -105,7 +107,7 @@ class Event:
     subject: str
     data: dict[str, Any]
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat().replace("+00:00", "Z"))
+    time: str = field(default_factory=lambda: utcnow().isoformat().replace("+00:00", "Z"))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,9 +1,12 @@
 """Typed settings: platform-wide ``FC_`` settings plus one prefix per service."""
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-change-me"}
@@ -35,11 +38,33 @@ class PlatformSettings(BaseSettings):
     log_level: str = "INFO"
     run_workers: bool = True  # relay + consumers + background jobs in this process
     domain_gauge_interval_s: float = 30.0  # refresh of domain figures (projects by state, money paid)
+    timezone: str = "Asia/Shanghai"  # the district's time zone: what "today" and "the year has ended" mean
+    today: date | None = None  # FC_TODAY=YYYY-MM-DD pins the district's day (development only)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"FC_TIMEZONE {value!r} is not an IANA time zone") from exc
+        return value
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _iso_date_only(cls, value: object) -> object:
+        if value is None or value == "" or isinstance(value, date):
+            return value or None
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("FC_TODAY must be a date written YYYY-MM-DD")
+        return date.fromisoformat(value)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "PlatformSettings":
         if self.env != "development" and not self.jwt_jwks_url and self.jwt_secret in PLACEHOLDER_SECRETS:
             raise ValueError("FC_JWT_SECRET is a placeholder; set a real secret or FC_JWT_JWKS_URL outside development")
+        if self.env != "development" and self.today is not None:
+            raise ValueError("FC_TODAY pins the district's day for demonstrations and tests; it is refused outside development")
         return self
 
 

@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,29 @@ import pytest
 
 from .auth import mint_token
 from .broker import free_port, start_broker, wait_for_port
+from .clock import Clock
 from .settings import PlatformSettings
 
 TEST_SECRET = "test-secret-not-for-production-0123456789"
 PG_HOST = os.environ.get("FC_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("FC_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("FC_TEST_PG_USER", "postgres")
+
+
+def _test_today() -> date:
+    pinned = os.environ.get("FC_TEST_TODAY")
+    return date.fromisoformat(pinned) if pinned else Clock().today()
+
+
+# The district's day every service under test runs on, fixed for the whole session so a run that crosses
+# midnight stays consistent. ``FC_TEST_TODAY=YYYY-MM-DD`` pins it (CI runs the ``calendar`` tests on hard days).
+TEST_TODAY: date = _test_today()
+
+
+@pytest.fixture(scope="session")
+def district_today() -> date:
+    """The district's day the services under test believe it is (``TEST_TODAY``)."""
+    return TEST_TODAY
 
 
 def postgres_enabled() -> bool:
@@ -103,10 +121,11 @@ def platform_env(broker) -> dict[str, str]:
     """Environment for service processes and in-process apps under test."""
     return {"FC_JWT_SECRET": TEST_SECRET, "FC_KAFKA_BOOTSTRAP": broker.bootstrap, "FC_ENV": "development",
             "FC_SAMPLE_DATA": "0", "FC_CONSUMER_RETRY_BACKOFF_S": "0.05", "FC_LOG_LEVEL": "INFO",
-            "FC_DOMAIN_GAUGE_INTERVAL_S": "1"}
+            "FC_DOMAIN_GAUGE_INTERVAL_S": "1", "FC_TODAY": TEST_TODAY.isoformat()}
 
 
 def platform_settings(bootstrap: str, **overrides: Any) -> PlatformSettings:
+    overrides.setdefault("today", TEST_TODAY)
     return PlatformSettings(jwt_secret=TEST_SECRET, kafka_bootstrap=bootstrap, consumer_retry_backoff_s=0.05,
                             **overrides)
 

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from .clock import Clock, utcnow
 from .db import SpineTables
 from .events import Event, topic_for
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["UnitOfWork", "utcnow"]
 
 
 class UnitOfWork:
@@ -23,8 +22,9 @@ class UnitOfWork:
     """
 
     def __init__(self, sessions: async_sessionmaker, spine: SpineTables, source: str,
-                 outbox_signal: asyncio.Event | None = None) -> None:
+                 outbox_signal: asyncio.Event | None = None, clock: Clock | None = None) -> None:
         self._sessions = sessions
+        self.clock = clock or Clock()  # the district's day, for use cases and event handlers alike
         self.spine = spine
         self.source = source
         self._signal = outbox_signal

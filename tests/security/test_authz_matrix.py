@@ -10,7 +10,7 @@ Scope mismatches on real resources (another street, department, level) are teste
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from authz import PRINCIPALS, probe  # noqa: E402
 
-from fc_shared.testing import TEST_SECRET, auth  # noqa: E402
+from fc_shared.testing import TEST_SECRET, TEST_TODAY, auth  # noqa: E402
 from tools.flows import Driver, expenditure  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -169,8 +169,8 @@ def other_streets_project(platform):
     d = Driver({s: platform.url(s) for s in SERVICES}, TEST_SECRET)
     street = d.street()
     community = d.community(street)
-    project = d.project([community], created_on=date.today() - timedelta(days=400))
-    d.approve(project["id"], street, date.today() - timedelta(days=300))
+    project = d.project([community], created_on=TEST_TODAY - timedelta(days=400))
+    d.approve(project["id"], street, TEST_TODAY - timedelta(days=300))
     d.evaluate_all_met(project["id"], street, d.standard_indicators())
     acceptance = d.apply_acceptance(project["id"], street, "province", expenditure(100))
     d.funding(project["id"])  # funding knows it

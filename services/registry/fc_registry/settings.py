@@ -9,6 +9,5 @@ class RegistrySettings(ServiceSettings):
     name: str = "registry"
     port: int = 8001
     document_max_bytes: int = 20 * 1024 * 1024
-    timezone: str = "Asia/Shanghai"  # "today" for approval dates and the daily watcher
     watcher_interval_s: float = 24 * 3600
     watcher_enabled: bool = True

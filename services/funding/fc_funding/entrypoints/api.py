@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -29,7 +28,6 @@ from ..domain import plans, rules
 from ..service_layer import ledger
 
 router = APIRouter(prefix="/api/v1", tags=["funding"])
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward"]
 Category = Literal[plans.EXPENDITURE_CATEGORIES]  # type: ignore[valid-type]
 
@@ -316,7 +314,7 @@ async def set_budget(year: Year, body: BudgetIn, runtime: RuntimeDep,
 async def close_year(year: Year, request: Request, runtime: RuntimeDep,
                      principal: Annotated[Principal, require("finance")], idempotency_key: IdempotencyKey = None):
     """F4: pay the year-end interim of every project whose task year ended unaccepted; idempotent."""
-    if year >= datetime.now(DISTRICT_TZ).year:
+    if year >= runtime.clock.year():
         raise Problem(409, "Year not ended", f"{year} has not ended yet", type_="year-not-ended")
 
     async def effect(uow: UnitOfWork):

@@ -66,9 +66,9 @@ def passed(project_id: str, level: str, spent_cny: int, *, street_code: str = "S
 def funding_app(db_url, broker):
     migrate(SERVICE_DIR, db_url)
 
-    def make(run_workers: bool = True):
+    def make(run_workers: bool = True, **platform):
         settings = FundingSettings(database_url=db_url,
-                                   platform=platform_settings(broker.bootstrap, run_workers=run_workers))
+                                   platform=platform_settings(broker.bootstrap, run_workers=run_workers, **platform))
         return build_app(settings)
 
     return make

@@ -1,5 +1,7 @@
 """F4 year close: POST /years/{year}/close and registry's year_end_incomplete pay each interim once; budget alerts."""
 import json
+
+import pytest
 from datetime import date
 
 from sqlalchemy import select
@@ -15,7 +17,18 @@ async def _outbox(app, type_):
         return [json.loads(p)["data"] for p in rows]
 
 
-async def test_year_close_pays_each_unfinished_project_its_interim_once(funding_app, kit):
+async def test_a_year_can_be_closed_only_once_it_has_ended_in_the_district(funding_app, kit):
+    """The district's clock decides: 31 December is still the year; 1 January of the next one has ended it."""
+    for today, year, status in ((date(2026, 12, 31), 2026, 409), (date(2027, 1, 1), 2026, 200),
+                                (date(2027, 1, 1), 2027, 409), (date(2028, 2, 29), 2027, 200)):
+        app = funding_app(run_workers=False, today=today)
+        async with app_client(app) as client:
+            r = await client.post(f"/api/v1/years/{year}/close", headers=kit.FINANCE)
+            assert r.status_code == status, (today, year, r.text)
+
+
+@pytest.mark.calendar
+async def test_year_close_pays_each_unfinished_project_its_interim_once(funding_app, kit, district_today):
     app = funding_app(run_workers=False)
     due, accepted, later, withdrawn, by_event = (kit.new_id(n) for n in ("due", "acc", "later", "wd", "ev"))
     le = ledger_entries
@@ -36,7 +49,7 @@ async def test_year_close_pays_each_unfinished_project_its_interim_once(funding_
 
         assert (await client.post("/api/v1/years/2020/close", headers=kit.street("S01"))).status_code == 403
         assert (await client.post("/api/v1/years/2020/close", headers=kit.OFFICE)).status_code == 403
-        this_year = date.today().year
+        this_year = district_today.year
         r = await client.post(f"/api/v1/years/{this_year}/close", headers=kit.FINANCE)
         assert r.status_code == 409 and r.json()["type"].endswith("year-not-ended")
 

@@ -72,7 +72,7 @@ async def apply(uow: UnitOfWork, principal: Principal, project_id: str, level: s
         await uow.session.execute(acceptances.insert().values(
             id=acceptance_id, project_id=project_id, open_project_id=project_id, street_code=project.street_code,
             level=level, state="requested", report=report, required_departments=required,
-            evaluation_id=latest.id, applied_on=utcnow().date(), applied_by=principal.key, created_at=utcnow(),
+            evaluation_id=latest.id, applied_on=uow.clock.today(), applied_by=principal.key, created_at=utcnow(),
             **{f"{c}_fen": final_expenditure_fen[c] for c in EXPENSE_CATEGORIES}))
     except IntegrityError:
         raise _conflict("the project already has an open acceptance application") from None

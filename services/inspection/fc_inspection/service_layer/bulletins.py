@@ -55,7 +55,7 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
 
 
 async def publish(uow: UnitOfWork, by: str, month: str) -> dict[str, Any]:
-    if month_end(month).replace(day=1) > utcnow().date():
+    if month_end(month).replace(day=1) > uow.clock.today():
         raise Problem(422, "Month not begun", f"{month} has not begun; a bulletin reports progress made",
                       type_="month-in-future")
     exists = (await uow.session.execute(select(bulletins.c.month).where(bulletins.c.month == month))).first()

@@ -1,14 +1,14 @@
 """Inspection's projections of registry and funding data, kept from their events (docs/EVENTS.md)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 
 from fc_shared.contracts import record_project_snapshot
 from fc_shared.db import upsert
 from fc_shared.events import Event
-from fc_shared.uow import UnitOfWork, utcnow
+from fc_shared.uow import UnitOfWork
 
 from ..adapters.tables import capital_plans, expenditures, milestones, problems, projects, streets
 
@@ -17,8 +17,9 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
-def _event_day(event: Event) -> date:
-    return _day(event.time) or utcnow().date()
+def _event_day(uow: UnitOfWork, event: Event) -> date:
+    """The district's date on which the event happened."""
+    return uow.clock.day_of(datetime.fromisoformat(event.time.replace("Z", "+00:00"))) if event.time else uow.clock.today()
 
 
 async def _know_street(uow: UnitOfWork, code: str, name: str | None = None) -> None:
@@ -46,13 +47,13 @@ async def on_street_created(uow: UnitOfWork, event: Event) -> None:
 async def on_problem_opened(uow: UnitOfWork, event: Event) -> None:
     d = event.data
     await upsert(uow.session, problems, {"id": str(d["problem_id"])}, {
-        "street_code": d["street_code"], "project_id": d.get("project_id"), "opened_on": _event_day(event)})
+        "street_code": d["street_code"], "project_id": d.get("project_id"), "opened_on": _event_day(uow, event)})
     await _know_street(uow, d["street_code"])
 
 
 async def on_problem_closed(uow: UnitOfWork, event: Event) -> None:
     d = event.data
-    day = _event_day(event)
+    day = _event_day(uow, event)
     key = str(d["problem_id"])
     known = (await uow.session.execute(select(problems.c.id).where(problems.c.id == key))).first()
     if known:
@@ -68,7 +69,7 @@ async def on_expenditure_reported(uow: UnitOfWork, event: Event) -> None:
     await upsert(uow.session, expenditures, {"event_id": event.id}, {
         "project_id": d["project_id"], "street_code": d["street_code"], "category": d["category"],
         "amount_fen": int(d["amount_fen"]), "eligible": bool(d["eligible"]),
-        "reported_on": _day(d.get("reported_on")) or _event_day(event)})
+        "reported_on": _day(d.get("reported_on")) or _event_day(uow, event)})
 
 
 async def on_capital_plan_updated(uow: UnitOfWork, event: Event) -> None:

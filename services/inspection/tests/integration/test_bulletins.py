@@ -1,18 +1,29 @@
 """Monthly bulletin from projections fed by registry and funding events; frozen once published; annual roll-up."""
 import io
 import uuid
-from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 
-from fc_shared.testing import app_client, auth
+from fc_shared.testing import Broker, app_client, auth
 
 OFFICE = auth("district_office")
 
 
-async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit):
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    """This module's own broker: a bulletin ranks every street inspection has heard of, so the streets other
+    tests put on the session's broker (the sample district, for one) must not reach it."""
+    b = Broker(tmp_path_factory.mktemp("bulletin-broker"))
+    b.start()
+    yield b
+    b.kill()
+
+
+@pytest.mark.calendar
+async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, district_today):
     app = inspection_app
-    today = date.today()
+    today = district_today
     month = today.strftime("%Y-%m")
     async with app_client(app) as client:
         a = await kit.approved_project(app)  # approved: stage 4/8

@@ -1,9 +1,6 @@
 """Event handlers: every event on every topic is kept, queued to subscribers and turned into alerts."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from fc_shared.events import Event
 from fc_shared.inbox import Handler
 from fc_shared.uow import UnitOfWork
@@ -12,13 +9,10 @@ from ..service_layer.alerts import raise_alerts
 from ..service_layer.deliveries import record_event
 from ..settings import NotifySettings
 
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
-
-
 def make_handler(settings: NotifySettings) -> Handler:
     async def on_event(uow: UnitOfWork, event: Event) -> None:
         await record_event(uow, event, settings)
-        await raise_alerts(uow, event.id, event.type, event.data, today=datetime.now(DISTRICT_TZ).date(),
+        await raise_alerts(uow, event.id, event.type, event.data, today=uow.clock.today(),
                            email_enabled=settings.email_enabled)
 
     return on_event

@@ -149,7 +149,7 @@ async def _disable(uow: UnitOfWork, sub: Row, reason: str, failing_since: dateti
     data = {"subscription_id": sub.id, "url": sub.url, "reason": reason, "failing_since": failing_since}
     event = uow.emit("fc.webhook.endpoint_disabled", sub.id, data)
     ENDPOINTS_DISABLED.inc()
-    await alert_svc.raise_alerts(uow, event.id, event.type, event.to_dict()["data"], today=now.date(),
+    await alert_svc.raise_alerts(uow, event.id, event.type, event.to_dict()["data"], today=uow.clock.today(),
                                  email_enabled=settings.email_enabled)
 
 

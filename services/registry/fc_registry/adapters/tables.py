@@ -26,6 +26,7 @@ streets = Table(
     Column("code", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
+    Column("created_on", Date, nullable=False),  # the district day it joined; summaries are due from here
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=True),
 )

@@ -43,10 +43,10 @@ def community_out(row: dict) -> CommunityOut:
 
 
 @router.post("/streets", status_code=201, response_model=StreetOut)
-async def create_street(body: StreetIn, runtime: RuntimeDep, _: Office):
-    """Register a street (街道) or town (乡镇)."""
+async def create_street(body: StreetIn, runtime: RuntimeDep, today: Today, _: Office):
+    """Register a street (街道) or town (乡镇); its summaries are due from ``created_on`` (default today)."""
     async with runtime.uow() as uow:
-        row = await svc.create_street(uow, body.code, body.name, body.kind)
+        row = await svc.create_street(uow, body.code, body.name, body.kind, body.created_on or today)
         await uow.commit()
     return row
 

@@ -118,7 +118,7 @@ async def overdue_summaries(runtime: RuntimeDep, principal: Reader, today: Today
     out = []
     for s in street_rows:
         for p in [period] if period else PERIODS:
-            for start, end, due in overdue_periods(p, s.created_at.date(), as_of, filed_set.get((s.code, p), set()),
+            for start, end, due in overdue_periods(p, s.created_on, as_of, filed_set.get((s.code, p), set()),
                                                    cfg.summary_grace_days):
                 out.append(OverdueSummary(street_code=s.code, period=p, period_start=start, period_end=end, due_on=due))
     return out

@@ -4,13 +4,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends
-
-from fc_shared.app import Runtime, RuntimeDep
+from fc_shared.app import Runtime, TodayDep
 from fc_shared.auth import READ_ALL, Principal, require
 
 from ..adapters.storage import DocumentStorage, LocalStorage
-from ..service_layer.common import today
 
 READERS = (*READ_ALL, "street", "department", "finance", "integration")
 Reader = Annotated[Principal, require(*READERS)]
@@ -19,14 +16,10 @@ Office = Annotated[Principal, require("district_office")]
 
 
 def service_today(runtime: Runtime) -> date:
-    return today(runtime.settings.timezone)
+    return runtime.clock.today()
 
 
-def _today(runtime: RuntimeDep) -> date:
-    return service_today(runtime)
-
-
-Today = Annotated[date, Depends(_today)]
+Today = TodayDep
 
 
 def storage_of(runtime: Runtime) -> DocumentStorage:

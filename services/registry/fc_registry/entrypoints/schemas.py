@@ -32,6 +32,7 @@ class StreetIn(Strict):
     code: StreetCode
     name: NonEmpty
     kind: Literal["subdistrict", "town"]
+    created_on: Day | None = None  # the district day it joined the programme; default: today
 
 
 class StreetPatch(Strict):
@@ -44,6 +45,7 @@ class StreetOut(BaseModel):
     code: str
     name: str
     kind: str
+    created_on: date
     created_at: datetime
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -29,10 +30,11 @@ ALLOWED_CONTENT_TYPES = {
 PLAN_KINDS = ("application_plan", "implementation_plan")
 
 
-async def create_street(uow: UnitOfWork, code: str, name: str, kind: str) -> dict[str, Any]:
+async def create_street(uow: UnitOfWork, code: str, name: str, kind: str, created_on: date) -> dict[str, Any]:
     if (await uow.session.execute(select(streets.c.code).where(streets.c.code == code))).first():
         raise Problem(409, "Duplicate street", f"street {code} already exists", type_="duplicate")
-    row = {"code": code, "name": name, "kind": kind, "created_at": utcnow(), "updated_at": None}
+    row = {"code": code, "name": name, "kind": kind, "created_on": created_on, "created_at": utcnow(),
+           "updated_at": None}
     await uow.session.execute(insert(streets).values(**row))
     uow.emit("fc.street.created", code, {"street_code": code, "name": name, "kind": kind})
     return row

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -16,10 +15,6 @@ from ..domain.deadlines import next_alert_on
 
 SNAPSHOT_FIELDS = ("name", "street_code", "type", "target_level", "state", "accepted_level", "community_ids",
                    "approved_on", "creation_deadline", "task_year", "version")
-
-
-def today(tz: str = "Asia/Shanghai") -> date:
-    return datetime.now(ZoneInfo(tz)).date()
 
 
 def check_street_access(principal: Principal, street_code: str) -> None:

@@ -41,7 +41,7 @@ async def apply_inspection_event(uow: UnitOfWork, event: Event) -> None:
     changes: dict = {"state": target}
     if event.type == "fc.acceptance.passed":
         changes["accepted_level"] = higher_level(project["accepted_level"], data.get("level"))
-        changes["accepted_on"] = _date(data.get("decided_on")) or project["accepted_on"] or utcnow().date()
+        changes["accepted_on"] = _date(data.get("decided_on")) or project["accepted_on"] or uow.clock.today()
     from_state = project["state"]
     project = await save_project(uow, project, changes)
     from .projects import _history
@@ -78,7 +78,7 @@ async def _findings_to_problems(uow: UnitOfWork, project: dict, data: dict) -> N
     for text in items:
         await open_problem(uow, street_code=project["street_code"], project_id=project["id"], text=str(text),
                            owner_department=str(data.get("department_code") or "district_office"),
-                           due_on=utcnow().date() + timedelta(days=cfg.review_problem_due_days),
+                           due_on=uow.clock.today() + timedelta(days=cfg.review_problem_due_days),
                            source="acceptance_review", acceptance_id=data.get("acceptance_id"))
 
 

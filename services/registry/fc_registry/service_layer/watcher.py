@@ -53,9 +53,9 @@ async def ensure_periodic_deadlines(uow: UnitOfWork, as_of: date, cfg: RegistryC
                        resolved=bool(plan and plan.published_on))
     await add_deadline(uow, f"special_plan_approve:{as_of.year}", "special_plan_approve", approve_due, cfg.thresholds,
                        resolved=bool(plan and plan.approved_on))
-    street_rows = (await uow.session.execute(select(streets.c.code, streets.c.created_at))).all()
+    street_rows = (await uow.session.execute(select(streets.c.code, streets.c.created_on))).all()
     for street in street_rows:
-        since = street.created_at.date()
+        since = street.created_on
         for period in PERIODS:
             current = period_bounds(period, as_of)
             previous = period_bounds(period, current[0] - timedelta(days=1))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fc_shared.testing import app_client, auth, migrate, platform_settings
+from fc_shared.testing import TEST_TODAY, app_client, auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 OFFICE = auth("district_office")
@@ -18,12 +18,13 @@ def make_app(db_url, broker, tmp_path):
     """Build the registry app on a migrated database; ``workers=False`` keeps relay/consumer/watcher off."""
     migrate(SERVICE_DIR, db_url)
 
-    def _make(workers: bool = True, **overrides):
+    def _make(workers: bool = True, today=None, **overrides):
         from fc_registry.main import build_app
         from fc_registry.settings import RegistrySettings
 
         settings = RegistrySettings(database_url=db_url, platform=platform_settings(
-            broker.bootstrap, data_dir=tmp_path / "data", run_workers=workers), **{"watcher_enabled": False, **overrides})
+            broker.bootstrap, data_dir=tmp_path / "data", run_workers=workers, today=today or TEST_TODAY),
+            **{"watcher_enabled": False, **overrides})
         return build_app(settings)
 
     return _make
@@ -43,10 +44,10 @@ class World:
     def __init__(self, client) -> None:
         self.c = client
 
-    async def street(self, code: str | None = None) -> str:
+    async def street(self, code: str | None = None, **extra) -> str:
         code = code or "S" + uuid.uuid4().hex[:6]
-        r = await self.c.post("/api/v1/streets", json={"code": code, "name": f"街道{code}", "kind": "subdistrict"},
-                              headers=OFFICE)
+        r = await self.c.post("/api/v1/streets", json={"code": code, "name": f"街道{code}", "kind": "subdistrict",
+                                                       **extra}, headers=OFFICE)
         assert r.status_code == 201, r.text
         return code
 
@@ -87,9 +88,7 @@ class World:
 
 
 def _today() -> str:
-    from fc_registry.service_layer.common import today
-
-    return today().isoformat()
+    return TEST_TODAY.isoformat()
 
 
 @pytest.fixture

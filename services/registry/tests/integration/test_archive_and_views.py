@@ -52,7 +52,7 @@ async def test_documents_versions_download_limits_and_plan_deadline(make_app, wo
 
 
 async def test_summaries_problems_and_overdue(client, world, outbox):
-    street = await world.street()
+    street = await world.street(created_on="2026-11-10")  # a fixed day: what is overdue follows from it alone
     own = auth("street", street_code=street)
     r = await client.post("/api/v1/summaries", headers=own, json={
         "street_code": street, "period": "weekly", "period_start": "2026-11-16",

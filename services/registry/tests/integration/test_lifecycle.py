@@ -1,6 +1,7 @@
 """Projects and their lifecycle through the API, with the events they write, on SQLite and PostgreSQL."""
 import asyncio
 import uuid
+from datetime import date
 
 from sqlalchemy import select
 
@@ -196,3 +197,16 @@ async def test_edit_before_approval_only_with_version_check(client, world, outbo
     done = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
     assert (await client.patch(f"/api/v1/projects/{done['id']}", headers=OFFICE,
                                json={"name": "改名"})).status_code == 409
+
+
+async def test_a_street_joins_and_a_project_is_created_on_the_district_day(make_app, world_of):
+    """No date given: the district's clock decides, here pinned to a leap day."""
+    from fc_shared.testing import app_client
+
+    async with app_client(make_app(workers=False, today=date(2028, 2, 29))) as c:
+        w = world_of(c)
+        street = await w.street()
+        listed = (await c.get("/api/v1/streets", headers=OFFICE)).json()["items"]
+        assert [s["created_on"] for s in listed if s["code"] == street] == ["2028-02-29"]
+        p = await w.project([await w.community(street)])
+        assert p["created_on"] == "2028-02-29"

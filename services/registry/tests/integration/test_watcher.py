@@ -1,6 +1,8 @@
 """The deadline watcher fires each alert once per deadline and threshold, however often it runs."""
 import asyncio
 
+import pytest
+
 from fc_shared.testing import auth
 
 OFFICE = auth("district_office")
@@ -105,6 +107,7 @@ async def test_special_plan_summary_and_problem_deadlines(client, world, outbox)
     assert await outbox(client.app, "fc.problem.closed", street)
 
 
+@pytest.mark.calendar
 async def test_the_watcher_runs_by_itself(client, world, outbox):
     """The job registered in ServiceSpec.jobs scans as of today on its own, then sleeps until the next day."""
     from fc_registry.entrypoints.jobs import deadline_watcher
