@@ -322,24 +322,37 @@ async def mark_alert_read(alert_id: RowId, runtime: RuntimeDep, principal: Inbox
 
 # --- e-mail ----------------------------------------------------------------------------------
 
-class EmailRecipientsIn(InputModel):
-    role: Literal["street", "district_office", "finance"]
-    street_code: str | None = Field(None, min_length=1, max_length=40)
+class _Recipients(InputModel):
     addresses: list[Annotated[str, Field(max_length=254, pattern=ADDRESS_PATTERN)]] = Field(
         max_length=20, description="empty list: no e-mail for this inbox")
 
     @model_validator(mode="after")
-    def _scope(self) -> "EmailRecipientsIn":
-        if (self.role == "street") != (self.street_code is not None):
-            raise ValueError("street_code is required for role street and not allowed otherwise")
+    def _addresses(self) -> "_Recipients":
         bad = [a for a in self.addresses if not is_address(a)]
         if bad:
             raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
         return self
 
+
+class StreetRecipientsIn(_Recipients):
+    role: Literal["street"]
+    street_code: str = Field(min_length=1, max_length=40)
+
     @property
     def recipient(self) -> str:
-        return street_recipient(self.street_code) if self.role == "street" else self.role
+        return street_recipient(self.street_code)
+
+
+class RoleRecipientsIn(_Recipients):
+    role: Literal["district_office", "finance"]
+
+    @property
+    def recipient(self) -> str:
+        return self.role
+
+
+# A street's inbox names its street; the role inboxes take none (the schema says so: one shape per role).
+EmailRecipientsIn = StreetRecipientsIn | RoleRecipientsIn
 
 
 class EmailRecipientsOut(BaseModel):
