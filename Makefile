@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := registry funding inspection notify
-EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s))
+EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e shared/devtools
 PYTEST_ARGS ?=
 # Hard days for the district's clock: last day of a year, 1 January, 29 February, last day of a 30-day month.
 CALENDAR_DAYS ?= 2026-12-31 2027-01-01 2028-02-29 2027-04-30
@@ -12,7 +12,7 @@ CALENDAR_DAYS ?= 2026-12-31 2027-01-01 2028-02-29 2027-04-30
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml shared/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
 	touch $@

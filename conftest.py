@@ -1,1 +1,1 @@
-pytest_plugins = ["fc_shared.testing"]
+pytest_plugins = ["fc_devtools.testing"]

@@ -77,7 +77,7 @@ async def main(n: int, keep: bool) -> None:
 
     sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "services" / "registry")]
     from fc_shared.db import make_engine, make_sessionmaker
-    from fc_shared.testing import PG_HOST, PG_PORT, PG_USER, create_pg_database, drop_pg_database, migrate
+    from fc_devtools.testing import PG_HOST, PG_PORT, PG_USER, create_pg_database, drop_pg_database, migrate
     from fc_shared.uow import UnitOfWork
     from fc_registry.adapters.tables import spine
     from fc_registry.service_layer import watcher

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from fc_shared.auth import mint_token  # noqa: E402
 from fc_shared.settings import PlatformSettings  # noqa: E402
-from fc_shared.testing import TEST_SECRET  # noqa: E402
+from fc_devtools.testing import TEST_SECRET  # noqa: E402
 
 READS = {  # endpoint → weight (of 100 requests)
     "GET registry /api/v1/projects": 15,
@@ -352,7 +352,7 @@ def report(figures: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    from fc_shared.testing import Broker, drop_platform_databases, make_platform
+    from fc_devtools.testing import Broker, drop_platform_databases, make_platform
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=30.0)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fc_shared.app import Runtime, ServiceSpec  # noqa: E402
 from fc_shared.db import new_metadata, spine_tables  # noqa: E402
 from fc_shared.settings import ServiceSettings  # noqa: E402
-from fc_shared.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
+from fc_devtools.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -60,7 +60,7 @@ async def main(n: int, url: str, broker: Broker) -> None:
         name = f"bench{uuid.uuid4().hex[:6]}"
         settings = ServiceSettings(name=name, database_url=url, platform=platform_settings(broker.bootstrap))
         # One topic of the catalogue, consumed by this process only (its own consumer group).
-        spec = ServiceSpec(name=name, settings=settings, metadata=metadata, spine=spine, routers=[],
+        spec = ServiceSpec(name=name, settings=settings, spine=spine, routers=[],
                            consumes=["fc.notify.v1"], handlers={"fc.webhook.endpoint_disabled": handler})
         runtime = Runtime(spec)
         async with runtime.engine.begin() as conn:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from fc_shared.testing import drop_platform_databases, make_platform
+from fc_devtools.testing import drop_platform_databases, make_platform
 
 ROOT = Path(__file__).resolve().parent.parent
 

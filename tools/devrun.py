@@ -89,7 +89,7 @@ def main() -> int:
 
     external_kafka = "FC_KAFKA_BOOTSTRAP" in os.environ
     if not external_kafka:
-        from fc_shared.broker import tansu_binary
+        from fc_devtools.broker import tansu_binary
 
         port = int(env.get("FC_BROKER_PORT", "9092"))
         url = f"tcp://127.0.0.1:{port}"
@@ -120,7 +120,7 @@ def main() -> int:
     for child in children:
         child.start()
         if child.name == "broker":
-            from fc_shared.broker import wait_for_port
+            from fc_devtools.broker import wait_for_port
 
             wait_for_port("127.0.0.1", int(env["FC_KAFKA_BOOTSTRAP"].rsplit(":", 1)[1]))
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from .auth import Principal, TokenVerifier, require
@@ -42,7 +42,6 @@ class ServiceSpec:
 
     name: str
     settings: ServiceSettings
-    metadata: MetaData
     spine: SpineTables
     routers: list[APIRouter]
     consumes: list[str] = field(default_factory=list)

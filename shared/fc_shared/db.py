@@ -110,7 +110,6 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("payload", Text, nullable=False),  # the whole CloudEvent, JSON
         Column("created_at", UtcDateTime(), nullable=False, index=True),
         Column("sent_at", UtcDateTime(), nullable=True, index=True),
-        Column("attempts", Integer, nullable=False, default=0),
     )
     inbox = Table(
         "inbox",
@@ -136,19 +135,30 @@ def spine_tables(metadata: MetaData) -> SpineTables:
     return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency)
 
 
+def dialect_insert(session, table: Table):
+    """``INSERT`` in the session's dialect, so ``ON CONFLICT`` clauses work on PostgreSQL and SQLite alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def insert_ignore(session, table: Table, values: dict, *, key: list[str] | None = None) -> bool:
+    """Insert one row unless a row with the same ``key`` (default: any unique key) exists; True when inserted."""
+    stmt = dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=key)
+    result = await session.execute(stmt.returning(*table.primary_key.columns))
+    return result.first() is not None
+
+
 async def upsert(session, table: Table, key: dict, values: dict, *, only_if=None) -> None:
     """Insert or update one row by its key columns (projections kept from events).
 
     ``only_if(table, excluded)`` returns a condition an existing row must meet to be updated
     (e.g. that the incoming version is not older).
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_(table).values(**key, **values)
     if not values:
-        await session.execute(stmt.on_conflict_do_nothing(index_elements=list(key)))
+        await insert_ignore(session, table, key, key=list(key))
         return
+    stmt = dialect_insert(session, table).values(**key, **values)
     where = only_if(table, stmt.excluded) if only_if is not None else None
     await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values, where=where))

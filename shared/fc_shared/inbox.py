@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from .broker_epoch import BrokerEpoch
 from .events import Event, dead_letter_topic
-from .faults import maybe_crash
 from .kafka import make_consumer, make_producer
 from .logs import event_id_var
 from .metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_HANDLED, HANDLER_ERRORS
@@ -27,6 +26,9 @@ from .uow import UnitOfWork, utcnow
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Event], Awaitable[None]]
+# Called with the event type after an event's transaction committed and before its offset is;
+# test tooling registers fault injection here (fc_devtools.faults), production registers nothing.
+after_handle_hooks: list[Callable[[str], None]] = []
 
 
 async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Handler) -> bool:
@@ -199,7 +201,8 @@ class EventConsumer:
                     for tp, messages in batches.items():
                         for msg in messages:
                             event_type = await self.process(msg)
-                            maybe_crash("after_handle", event_type or "")
+                            for hook in after_handle_hooks:
+                                hook(event_type or "")
                         # One offset commit per fetched batch: every message in it is already
                         # committed to the database with its inbox row, so a crash before this
                         # line only redelivers events the inbox will drop.

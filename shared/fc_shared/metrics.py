@@ -54,24 +54,17 @@ def gauge_job(gauge: Gauge, collect):
     ``collect(session)`` returns ``{label_values_tuple: value}``; the gauge is replaced
     as a whole so a label that disappears from the data disappears from the gauge.
     """
-    import asyncio
-    import logging
-
-    log = logging.getLogger(__name__)
+    from .periodic import every
 
     async def refresh_domain_gauge(runtime) -> None:
-        while True:
-            try:
-                async with runtime.sessions() as session:
-                    values = await collect(session)
-                gauge.clear()
-                for labels, value in values.items():
-                    gauge.labels(*labels).set(value)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a metrics refresh never takes the service down
-                log.warning("domain gauge refresh failed", extra={"gauge": gauge._name}, exc_info=True)
-            await asyncio.sleep(runtime.platform.domain_gauge_interval_s)
+        async def refresh() -> None:
+            async with runtime.sessions() as session:
+                values = await collect(session)
+            gauge.clear()
+            for labels, value in values.items():
+                gauge.labels(*labels).set(value)
+
+        await every(runtime.platform.domain_gauge_interval_s, refresh, name=f"refresh {gauge._name}")
 
     refresh_domain_gauge.__name__ = f"refresh_{gauge._name}"
     return refresh_domain_gauge

@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
@@ -55,19 +56,65 @@ def upgrade(service_dir: Path, database_url: str, revision: str = "head") -> Non
 
 
 def create_spine_tables() -> None:
-    """In a service's first migration: the outbox, inbox and idempotency tables, as
-    ``fc_shared.db.spine_tables`` defines them, so the four histories don't each spell them out.
-    The spine's shape is frozen here; a later change to it comes as a migration step of its own."""
-    from .db import new_metadata, spine_tables
+    """In each service's first migration: the outbox, inbox and idempotency tables as they were created
+    on 2026-11-26, stated literally so the four histories don't each spell them out.
 
-    spine = spine_tables(new_metadata())
-    for table in (spine.idempotency, spine.inbox, spine.outbox):
-        table.create(context.get_bind())
+    Frozen: this is history, not today's ``fc_shared.db.spine_tables``. A change to the spine is a new
+    migration step in every service (as dropping ``outbox.attempts`` was), never an edit here.
+    """
+    big_pk = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("id", big_pk, autoincrement=True, nullable=False),
+        sa.Column("principal", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_idempotency_keys"),
+        sa.UniqueConstraint("principal", "key", name="uq_idempotency_keys_principal_key"),
+    )
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=80), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("type", sa.String(length=120), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("seq", big_pk, autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("topic", sa.String(length=120), nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("type", sa.String(length=120), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name="pk_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    op.create_index("ix_outbox_created_at", "outbox", ["created_at"], unique=False)
+    op.create_index("ix_outbox_sent_at", "outbox", ["sent_at"], unique=False)
 
 
 def drop_spine_tables() -> None:
-    from .db import new_metadata, spine_tables
+    op.drop_index("ix_outbox_sent_at", table_name="outbox")
+    op.drop_index("ix_outbox_created_at", table_name="outbox")
+    for name in ("outbox", "inbox", "idempotency_keys"):
+        op.drop_table(name)
 
-    spine = spine_tables(new_metadata())
-    for table in (spine.outbox, spine.inbox, spine.idempotency):
-        table.drop(context.get_bind())
+
+def drop_outbox_attempts() -> None:
+    """The outbox's ``attempts`` column was never read: the relay retries whole batches (2026-12-01)."""
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.drop_column("attempts")
+
+
+def add_outbox_attempts() -> None:
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))

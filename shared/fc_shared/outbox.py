@@ -53,7 +53,6 @@ class OutboxRelay:
         self.signal = signal
         self.epoch = epoch
         self._producer = None
-        self.broker_ok = False
 
     async def _ensure_producer(self):
         if self._producer is None:
@@ -136,7 +135,6 @@ class OutboxRelay:
                 if await self.epoch.check():
                     await self.on_new_broker()
                 sent = await self.publish_batch()
-                self.broker_ok = True
                 BROKER_UP.labels(self.service).set(1)
                 backoff = 0.5
                 if loop.time() - last_housekeeping > 30:
@@ -153,7 +151,6 @@ class OutboxRelay:
                 await self._drop_producer()
                 raise
             except Exception as exc:  # noqa: BLE001 - broker or database down: keep rows, retry
-                self.broker_ok = False
                 BROKER_UP.labels(self.service).set(0)
                 log.warning("outbox relay failed; will retry", extra={"error": repr(exc), "retry_in_s": backoff})
                 await self._drop_producer()

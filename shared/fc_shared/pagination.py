@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import Select
 
 from .errors import Problem
 
@@ -41,6 +42,43 @@ def _page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | 
 
 
 PageDep = Annotated[PageParams, Depends(_page_params)]
+
+
+def cursor_value(after: Any, column) -> Any:
+    """The cursor's value as a value of ``column``; a cursor of another type is one this API did not issue."""
+    python_type = column.type.python_type
+    if isinstance(after, bool) or not isinstance(after, python_type):
+        raise Problem(400, "Bad cursor", "the cursor is not one this API issued", type_="bad-cursor")
+    return after
+
+
+def keyset(query: Select, column, params: PageParams, *, descending: bool = False, limit: bool = True) -> Select:
+    """Keyset pagination on a unique ``column``: order by it, continue after the cursor, fetch one row more than a page.
+
+    ``limit=False`` leaves the row count to the caller (for a filter that can only run in Python).
+    """
+    if params.after is not None:
+        after = cursor_value(params.after, column)
+        query = query.where(column < after if descending else column > after)
+    query = query.order_by(column.desc() if descending else column)
+    return query.limit(params.limit + 1) if limit else query
+
+
+async def fetch_page(session, query: Select, column, params: PageParams, *,
+                     descending: bool = False) -> tuple[list[Any], str | None]:
+    """Run ``query`` as one keyset page on ``column``: the rows and the next cursor."""
+    rows = (await session.execute(keyset(query, column, params, descending=descending))).all()
+    return page_of(rows, params, key=lambda r: r._mapping[column])
+
+
+def page_in_memory(rows: list[Any], params: PageParams, key) -> tuple[list[Any], str | None]:
+    """Keyset pagination over rows already in memory and sorted by ``key`` (a value or a list of values)."""
+    if params.after is not None:
+        try:
+            rows = [r for r in rows if key(r) > params.after]
+        except TypeError:
+            raise Problem(400, "Bad cursor", "the cursor is not one this API issued", type_="bad-cursor") from None
+    return page_of(rows[: params.limit + 1], params, key)
 
 
 def page_of(rows: list[Any], params: PageParams, key) -> tuple[list[Any], str | None]:

@@ -49,7 +49,7 @@ class UnitOfWork:
         self.events.append(event)
         self._rows.append({
             "event_id": event.id, "topic": topic_for(type), "key": str(key or subject),
-            "type": type, "payload": event.to_json(), "created_at": utcnow(), "attempts": 0,
+            "type": type, "payload": event.to_json(), "created_at": utcnow(),
         })
         return event
 

@@ -14,7 +14,7 @@ from fc_shared.db import make_engine, new_metadata, spine_tables
 from fc_shared.events import TOPIC_REGISTRY
 from fc_shared.idempotency import run_idempotent
 from fc_shared.settings import ServiceSettings
-from fc_shared.testing import platform_settings
+from fc_devtools.testing import platform_settings
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -74,7 +74,7 @@ def spine_app_factory(broker):
     def make(db_url: str, bootstrap: str | None = None, consume: bool = True, name: str | None = None):
         settings = ServiceSettings(name=name or f"spinetest{uuid.uuid4().hex[:8]}", database_url=db_url,
                                    platform=platform_settings(bootstrap or broker.bootstrap, consumer_max_retries=3))
-        spec = ServiceSpec(name=settings.name, settings=settings, metadata=metadata, spine=spine, routers=[router],
+        spec = ServiceSpec(name=settings.name, settings=settings, spine=spine, routers=[router],
                            consumes=[TOPIC_REGISTRY] if consume else [],
                            handlers={"fc.community.created": on_community} if consume else {})
         return create_app(spec)

@@ -8,11 +8,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select
 
-from fc_shared.broker import free_port
+from fc_devtools.broker import free_port
 from fc_shared.events import TOPIC_REGISTRY, Event, dead_letter_topic
 from fc_shared.inbox import handle_once
 from fc_shared.metrics import DEAD_LETTERS, EVENTS_HANDLED
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 
 OFFICE = auth("district_office")

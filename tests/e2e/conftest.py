@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from fc_shared.testing import database_params, drop_platform_databases, make_platform
+from fc_devtools.testing import database_params, drop_platform_databases, make_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from fc_shared.testing import TEST_SECRET, wait_until
+from fc_devtools.testing import TEST_SECRET, wait_until
 from tools.flows import WAN, Driver, expenditure
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
-from fc_shared.testing import TEST_SECRET, auth, wait_until
+from fc_devtools.testing import TEST_SECRET, auth, wait_until
 from tools.flows import WAN, Driver, expenditure
 
 pytestmark = pytest.mark.e2e

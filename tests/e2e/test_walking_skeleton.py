@@ -5,7 +5,7 @@ import uuid
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from fc_shared.testing import auth, wait_until
+from fc_devtools.testing import auth, wait_until
 
 pytestmark = pytest.mark.e2e
 OFFICE = auth("district_office")

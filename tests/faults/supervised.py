@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from fc_shared.broker import free_port
-from fc_shared.testing import TEST_SECRET, create_pg_database, drop_pg_database, wait_until
+from fc_devtools.broker import free_port
+from fc_devtools.testing import TEST_SECRET, create_pg_database, drop_pg_database, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "funding", "inspection", "notify")

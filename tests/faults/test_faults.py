@@ -18,7 +18,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from fc_shared.events import TOPICS, dead_letter_topic
-from fc_shared.testing import Receiver, TEST_SECRET, wait_until
+from fc_devtools.testing import Receiver, TEST_SECRET, wait_until
 from tools.flows import WAN, Driver, expenditure
 
 from supervised import Supervised  # noqa: E402 - sibling module (pythonpath includes tests/faults via conftest)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bench.load import report, run_load
-from fc_shared.testing import TEST_SECRET
+from fc_devtools.testing import TEST_SECRET
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 

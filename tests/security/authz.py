@@ -5,7 +5,7 @@ import re
 
 import httpx
 
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 PRINCIPALS = {
     "anonymous": None,

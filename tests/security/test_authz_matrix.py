@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from authz import PRINCIPALS, probe  # noqa: E402
 
-from fc_shared.testing import TEST_SECRET, TEST_TODAY, auth  # noqa: E402
+from fc_devtools.testing import TEST_SECRET, TEST_TODAY, auth  # noqa: E402
 from tools.flows import Driver, expenditure  # noqa: E402
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from schemathesis import GenerationMode
 
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 pytestmark = pytest.mark.e2e
 

@@ -1,13 +1,14 @@
 """Stock schemathesis, as an outside tester runs it: ``schemathesis run <service>/openapi.json --checks all``.
 
 Every service, as every role, against the platform as real processes with the sample district
-loaded, 15 examples per operation, all phases (examples, coverage, fuzzing, stateful). Every
+loaded, 15 examples per operation as the district office (5 as the other roles), all phases (examples, coverage, fuzzing, stateful). Every
 failure of every check fails this test — server errors, schema-violating requests accepted,
 undocumented status codes, wrong ``Allow`` headers, response shapes — except the short list of
 domain rules below: schema-valid requests refused by a rule JSON Schema cannot state. Each is
 named by the problem ``type`` the API answers with, and only excuses ``positive_data_acceptance``.
 
-Long (about four minutes per role on two cores): it runs with the fault suite (``make test-faults``, in CI).
+Long (four to seventeen minutes per role on two busy cores): it runs with the fault suite
+(``make test-faults``, which CI runs).
 """
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from fc_shared.testing import TEST_SECRET, TEST_TODAY, token
+from fc_devtools.testing import TEST_SECRET, TEST_TODAY, token
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
-EXAMPLES = 15
+EXAMPLES = {"district_office": 15}  # as the issue's outside tester; the other roles see less and get fewer
+OTHER_ROLES_EXAMPLES = 5
 SEED = 20261201  # fixed, so a failure in CI is reproduced with the command it prints
 
 ROLE_CLAIMS = {
@@ -78,11 +80,11 @@ def failures_in(report: Path) -> tuple[list[str], Counter]:
         if kind != "ScenarioFinished":
             continue
         recorder = body["recorder"]
-        for case_id, checks in recorder["checks"].items():
+        for case_id, checks in recorder.get("checks", {}).items():
             for check in checks:
                 if check["status"] != "failure":
                     continue
-                interaction = recorder["interactions"].get(case_id, {})
+                interaction = recorder.get("interactions", {}).get(case_id, {})
                 problem = _problem_type(interaction)
                 if check["name"] == "positive_data_acceptance" and problem in DOCUMENTED_EXCEPTIONS:
                     excused[problem] += 1
@@ -110,7 +112,7 @@ def sampled_platform(platform):
 def test_stock_schemathesis_finds_nothing(sampled_platform, service, role, tmp_path):
     bearer = token(role, sub=f"stock-{role}", **ROLE_CLAIMS[role])
     command = [SCHEMATHESIS, "run", sampled_platform.url(service) + "/openapi.json", "--checks", "all",
-               "-n", str(EXAMPLES), "--seed", str(SEED), "--generation-database", "none", "--no-color",
+               "-n", str(EXAMPLES.get(role, OTHER_ROLES_EXAMPLES)), "--seed", str(SEED), "--generation-database", "none", "--no-color",
                "-H", f"Authorization: Bearer {bearer}", "--request-timeout", "30",
                "--report", "ndjson", "--report-ndjson-path", str(tmp_path / "run.ndjson")]
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200)

@@ -2,7 +2,7 @@
 from fc_shared.app import ServiceSpec, create_app
 
 from .adapters.metrics import refresh_projects
-from .adapters.tables import metadata, spine
+from .adapters.tables import spine
 from .entrypoints import api_archive, api_projects, api_public, api_work
 from .entrypoints.handlers import CONSUMES, HANDLERS
 from .entrypoints.jobs import deadline_watcher
@@ -11,7 +11,7 @@ from .settings import RegistrySettings
 
 def build_spec(settings: RegistrySettings | None = None) -> ServiceSpec:
     return ServiceSpec(
-        name="registry", settings=settings or RegistrySettings(), metadata=metadata, spine=spine,
+        name="registry", settings=settings or RegistrySettings(), spine=spine,
         routers=[api_archive.router, api_projects.router, api_work.router, api_public.router],
         consumes=CONSUMES, handlers=HANDLERS, jobs=[deadline_watcher, refresh_projects],
         description="Streets, communities (一社一档), creation projects and lifecycle, time nodes, work summaries, "

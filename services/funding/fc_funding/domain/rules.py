@@ -149,6 +149,16 @@ def settle_acceptance(*, level: str, earlier_levels: Iterable[str] = (), covered
                                 rules=tuple(rules), payments=tuple(payments))
 
 
+NO_INTERIM_STATES = ("withdrawn", "rejected", "accepted", "named")
+
+
+def interim_eligible(*, task_year: int | None, approved: bool, accepted_level: str | None, state: str,
+                     year: int) -> bool:
+    """F4 (§5.3): a year-end interim is due for ``year`` when it is the project's task year, the project is
+    approved, and it is not accepted at any level (nor withdrawn or rejected)."""
+    return (task_year == year and approved and accepted_level is None and state not in NO_INTERIM_STATES)
+
+
 def interim_payment(target_level: str, covered_level: str | None = None) -> Payment | None:
     """F4 (§5.3): the year-end interim for an unfinished creation task, or None when nothing is due."""
     amount = interim_fen(target_level, covered_level)

@@ -1,11 +1,13 @@
 """Event handlers: registry's project snapshots and year end, inspection's passed acceptances."""
 from __future__ import annotations
 
-from fc_shared.events import EVENT_TYPES, Event
+from fc_shared.events import EVENT_TYPES, TOPIC_INSPECTION, TOPIC_REGISTRY, Event
 from fc_shared.uow import UnitOfWork
 
 from ..service_layer import ledger
 from ..service_layer.projection import park, record_snapshot, replay_parked
+
+CONSUMES = [TOPIC_REGISTRY, TOPIC_INSPECTION]
 
 
 async def on_project_event(uow: UnitOfWork, event: Event) -> None:

@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from fc_shared.contracts import eligible_expenditure_fen
+from fc_shared.db import insert_ignore, upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -140,17 +140,12 @@ async def year_closed(session, year: int) -> bool:
     return (await session.execute(select(year_closes.c.year).where(year_closes.c.year == year))).first() is not None
 
 
-def interim_eligible(project: Row, year: int) -> bool:
-    """F4: approved, its task year is ``year``, and not accepted at any level."""
-    return (project.task_year == year and project.approved_on is not None and project.accepted_level is None
-            and project.state not in ("withdrawn", "rejected", "accepted", "named"))
-
-
 async def pay_interim(uow: UnitOfWork, project: Row, year: int, *, source_event_id: str | None = None,
                       created_by: str | None = None) -> int | None:
     """F4: pay the year-end interim once per project; None when nothing is (or is no longer) due."""
     session = uow.session
-    if not interim_eligible(project, year):
+    if not rules.interim_eligible(task_year=project.task_year, approved=project.approved_on is not None,
+                                  accepted_level=project.accepted_level, state=project.state, year=year):
         return None
     if (await session.execute(select(approvals.c.id).where(approvals.c.project_id == project.id))).first():
         return None
@@ -167,9 +162,8 @@ async def pay_interim(uow: UnitOfWork, project: Row, year: int, *, source_event_
 async def close_year(uow: UnitOfWork, year: int, closed_by: str) -> list[int]:
     """F4: at year end pay the interim of every approved project whose task year ended unaccepted."""
     session = uow.session
-    insert_ = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    await session.execute(insert_(year_closes).values(year=year, closed_at=utcnow(), closed_by=closed_by)
-                          .on_conflict_do_nothing(index_elements=["year"]))
+    await insert_ignore(session, year_closes, {"year": year, "closed_at": utcnow(), "closed_by": closed_by},
+                        key=["year"])
     ids = (await uow.session.execute(select(projects.c.id).where(projects.c.task_year == year)
                                      .order_by(projects.c.id))).scalars().all()
     paid = []
@@ -179,6 +173,12 @@ async def close_year(uow: UnitOfWork, year: int, closed_by: str) -> list[int]:
         if entry_id is not None:
             paid.append(entry_id)
     return paid
+
+
+async def set_budget(uow: UnitOfWork, year: int, budget_fen: int, note: str, by: str) -> None:
+    """Finance sets the annual budget of the district special fund (区财政专项资金)."""
+    await upsert(uow.session, budgets, {"year": year}, {"budget_fen": budget_fen, "note": note, "set_by": by,
+                                                        "set_at": utcnow()})
 
 
 async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) -> int:

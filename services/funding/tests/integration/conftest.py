@@ -13,7 +13,7 @@ from fc_funding.main import build_app
 from fc_funding.settings import FundingSettings
 from fc_shared.events import Event, topic_for
 from fc_shared.kafka import ensure_topics
-from fc_shared.testing import auth, migrate, platform_settings
+from fc_devtools.testing import auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 CNY = 100

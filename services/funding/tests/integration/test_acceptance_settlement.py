@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fc_funding.adapters.tables import ledger_entries, parked_events
 from fc_shared.metrics import EVENTS_HANDLED
-from fc_shared.testing import app_client, async_wait_until
+from fc_devtools.testing import app_client, async_wait_until
 
 
 async def _funding(client, kit, project_id):

@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from fc_funding.adapters.tables import capital_plans, expenditures, ledger_entries
-from fc_shared.testing import app_client, auth
+from fc_devtools.testing import app_client, auth
 
 
 async def _outbox(app, type_):

@@ -4,7 +4,7 @@ import re
 
 import httpx
 
-from fc_shared.testing import ServiceProcess, async_wait_until, migrate
+from fc_devtools.testing import ServiceProcess, async_wait_until, migrate
 
 
 def _duplicates(metrics_text: str) -> float:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from fc_funding.adapters.tables import ledger_entries
-from fc_shared.testing import app_client
+from fc_devtools.testing import app_client
 
 
 async def _outbox(app, type_):

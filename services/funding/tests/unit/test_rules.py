@@ -27,6 +27,16 @@ def test_interim_f4_is_seventy_percent_capped_at_seven_million():
     assert rules.interim_fen("province") == 700 * WAN  # min(8,400,000, 7,000,000)
 
 
+def test_interim_f4_is_due_only_in_the_task_year_of_an_approved_unaccepted_project():
+    due = dict(task_year=2026, approved=True, accepted_level=None, state="approved", year=2026)
+    assert rules.interim_eligible(**due)
+    assert not rules.interim_eligible(**{**due, "year": 2027})
+    assert not rules.interim_eligible(**{**due, "approved": False})
+    assert not rules.interim_eligible(**{**due, "accepted_level": "city"})
+    for state in ("withdrawn", "rejected", "accepted", "named"):
+        assert not rules.interim_eligible(**{**due, "state": state})
+
+
 def test_example_1_city_acceptance_below_award_earns_half_the_difference():
     d = settle_acceptance(level="city", eligible_expenditure_fen=9_000_000 * CNY)
     assert d.award_fen == 10_000_000 * CNY

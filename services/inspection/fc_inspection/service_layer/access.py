@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from fc_shared.auth import Principal
+from fc_shared.auth import READ_ALL, Principal
 from fc_shared.errors import Problem
 
 from ..adapters.tables import projects
@@ -19,3 +19,14 @@ async def visible_project(session, principal: Principal, project_id: str):
     if row is None or not principal.can_see_street(row.street_code):
         raise not_found("project")
     return row
+
+
+def may_see(principal: Principal, row) -> bool:
+    """Streets their own; departments what they review; integrations their level; office and auditors all."""
+    if principal.role == "street":
+        return row.street_code == principal.street_code
+    if principal.role == "department":
+        return principal.department_code in row.required_departments
+    if principal.role == "integration":
+        return row.level == principal.scope
+    return principal.role in READ_ALL

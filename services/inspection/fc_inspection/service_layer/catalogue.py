@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from fc_shared.db import insert_ignore
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -58,15 +58,9 @@ async def pin_current(uow: UnitOfWork) -> Catalogue:
     """The current version, stored if it is still the shipped default, so evaluations can refer to it for good."""
     cat = await current_catalogue(uow.session)
     if cat.version == 1:
-        await insert_ignore(uow.session, catalogue_versions, version=1, published_by="shipped default",
-                            published_at=utcnow(), **_dump(cat))
+        await insert_ignore(uow.session, catalogue_versions, {
+            "version": 1, "published_by": "shipped default", "published_at": utcnow(), **_dump(cat)})
     return cat
-
-
-async def insert_ignore(session, table, **values) -> None:
-    dialect = session.bind.dialect.name
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert_(table).values(**values).on_conflict_do_nothing())
 
 
 async def publish(uow: UnitOfWork, by: str, orientations: list[dict[str, Any]],

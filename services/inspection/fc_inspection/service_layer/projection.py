@@ -78,19 +78,3 @@ async def on_capital_plan_updated(uow: UnitOfWork, event: Event) -> None:
         "street_code": d["street_code"], "construction_total_fen": int(d["construction_total_fen"]),
         "operating_balance_fen": int(d["operating_balance_fen"]), "balanced": bool(d["balanced"])})
 
-
-PROJECT_EVENT_TYPES = (
-    "fc.project.created", "fc.project.updated", "fc.project.applied", "fc.project.selected", "fc.project.rejected",
-    "fc.project.submitted", "fc.project.approved", "fc.project.withdrawn", "fc.project.state_changed",
-    "fc.project.named", "fc.project.year_end_incomplete",
-)
-
-HANDLERS = {
-    **{t: on_project_event for t in PROJECT_EVENT_TYPES},
-    "fc.project.milestone_updated": on_milestone_updated,
-    "fc.street.created": on_street_created,
-    "fc.problem.opened": on_problem_opened,
-    "fc.problem.closed": on_problem_closed,
-    "fc.expenditure.reported": on_expenditure_reported,
-    "fc.capital_plan.updated": on_capital_plan_updated,
-}

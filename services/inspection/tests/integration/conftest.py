@@ -12,7 +12,7 @@ from fc_inspection.main import build_app
 from fc_inspection.service_layer.catalogue import default_catalogue
 from fc_inspection.settings import InspectionSettings
 from fc_shared.events import TOPIC_FUNDING, TOPIC_REGISTRY, Event
-from fc_shared.testing import async_wait_until, auth, migrate, platform_settings
+from fc_devtools.testing import async_wait_until, auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 OFFICE = auth("district_office")

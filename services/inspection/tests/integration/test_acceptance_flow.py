@@ -6,7 +6,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from fc_inspection.adapters import tables as t
 from fc_shared.events import TOPIC_INSPECTION
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 DEPARTMENTS = ("housing", "civil_affairs", "development_reform", "finance")
 CITY = auth("integration", scope="city")

@@ -1,6 +1,6 @@
 """Scopes (streets, departments, integrations, auditors), bad bodies, and catalogue versioning."""
 from fc_inspection.adapters import tables as t
-from fc_shared.testing import app_client, auth
+from fc_devtools.testing import app_client, auth
 
 OFFICE = auth("district_office")
 AUDITOR = auth("auditor")

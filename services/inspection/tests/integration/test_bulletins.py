@@ -5,7 +5,7 @@ import uuid
 import pytest
 from openpyxl import load_workbook
 
-from fc_shared.testing import Broker, app_client, auth
+from fc_devtools.testing import Broker, app_client, auth
 
 OFFICE = auth("district_office")
 

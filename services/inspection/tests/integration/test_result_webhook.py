@@ -4,7 +4,7 @@ import time
 import uuid
 
 from fc_inspection.adapters import tables as t
-from fc_shared.testing import app_client, auth
+from fc_devtools.testing import app_client, auth
 from fc_shared.webhooks import headers_for, new_secret
 
 OFFICE = auth("district_office")

@@ -1,13 +1,16 @@
 """Event handlers: every event on every topic is kept, queued to subscribers and turned into alerts."""
 from __future__ import annotations
 
-from fc_shared.events import Event
+from fc_shared.events import EVENT_TYPES, TOPICS, Event
 from fc_shared.inbox import Handler
 from fc_shared.uow import UnitOfWork
 
 from ..service_layer.alerts import raise_alerts
 from ..service_layer.deliveries import record_event
 from ..settings import NotifySettings
+
+CONSUMES = list(TOPICS)  # every topic: each event may be subscribed to
+
 
 def make_handler(settings: NotifySettings) -> Handler:
     async def on_event(uow: UnitOfWork, event: Event) -> None:
@@ -16,3 +19,9 @@ def make_handler(settings: NotifySettings) -> Handler:
                            email_enabled=settings.email_enabled)
 
     return on_event
+
+
+def handlers(settings: NotifySettings) -> dict[str, Handler]:
+    """Every event type goes to the one handler that records, queues and alerts."""
+    on_event = make_handler(settings)
+    return {t: on_event for t in EVENT_TYPES}

@@ -8,6 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
+from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -76,13 +77,7 @@ async def mark_read(uow: UnitOfWork, principal: Principal, alert_id: int) -> Row
 async def set_recipients(uow: UnitOfWork, principal: Principal, recipient: str, addresses: list[str]) -> Row:
     """The office sets the e-mail addresses an inbox's alerts also go to (empty: none)."""
     now = utcnow()
-    exists = (await uow.session.execute(
-        select(email_recipients.c.recipient).where(email_recipients.c.recipient == recipient))).first()
-    values = {"addresses": list(dict.fromkeys(addresses)), "updated_at": now, "updated_by": principal.key}
-    if exists:
-        await uow.session.execute(update(email_recipients).where(email_recipients.c.recipient == recipient)
-                                  .values(**values))
-    else:
-        await uow.session.execute(insert(email_recipients).values(recipient=recipient, **values))
+    await upsert(uow.session, email_recipients, {"recipient": recipient},
+                 {"addresses": list(dict.fromkeys(addresses)), "updated_at": now, "updated_by": principal.key})
     return (await uow.session.execute(
         select(email_recipients).where(email_recipients.c.recipient == recipient))).one()

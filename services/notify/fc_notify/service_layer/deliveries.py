@@ -12,6 +12,7 @@ from sqlalchemy.engine import Row
 from fc_shared.auth import Principal
 from fc_shared.errors import Problem
 from fc_shared.events import Event
+from fc_shared.pagination import PageParams, fetch_page
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.metrics import ENDPOINTS_DISABLED
@@ -20,7 +21,6 @@ from ..domain.delivery import (AttemptResult, Outcome, classify, first_attempt_d
                                retry_delay, should_disable, signing_secrets, wants)
 from ..settings import NotifySettings
 from . import alerts as alert_svc
-from .common import as_utc
 from .subscriptions import get as get_subscription, owned_by
 
 # Subscriptions that still receive new events; a disabled endpoint gets them again only by replay.
@@ -90,7 +90,7 @@ async def claim(sessions, subscription_id: str, limit: int, lease: timedelta) ->
             .join(events, events.c.id == deliveries.c.event_id)
             .where(deliveries.c.id.in_(ids)).order_by(deliveries.c.next_attempt_at, deliveries.c.id))).all()
     return [Claim(delivery_id=r.id, subscription_id=subscription_id, event_id=r.event_id, url=r.url,
-                  secrets=tuple(signing_secrets(r.secret, r.previous_secret, as_utc(r.previous_secret_until), now)),
+                  secrets=tuple(signing_secrets(r.secret, r.previous_secret, r.previous_secret_until, now)),
                   body=r.body.encode()) for r in rows]
 
 
@@ -116,9 +116,9 @@ async def record_attempt(uow: UnitOfWork, claim_: Claim, result: AttemptResult, 
                                       .values(failing_since=None, updated_at=now))
     elif outcome is Outcome.GONE:
         values.update(status="failed", next_attempt_at=None)
-        await _disable(uow, sub, "the endpoint answered 410 Gone", as_utc(sub.failing_since) or now, settings)
+        await _disable(uow, sub, "the endpoint answered 410 Gone", sub.failing_since or now, settings)
     else:
-        failing_since = as_utc(sub.failing_since) or now
+        failing_since = sub.failing_since or now
         if should_disable(failing_since, now, timedelta(seconds=settings.disable_after_s)):
             values.update(status="failed", next_attempt_at=None)
             await _disable(uow, sub, f"failing continuously since {failing_since.isoformat()}", failing_since,
@@ -176,7 +176,9 @@ async def get(session, principal: Principal, delivery_id: int) -> Row:
 
 
 async def list_(session, principal: Principal, *, subscription_id: str | None, event_type: str | None,
-                status: str | None, since: datetime | None = None, before_id: int | None, limit: int) -> list[Row]:
+                status: str | None, since: datetime | None = None,
+                page: PageParams) -> tuple[list[Row], str | None]:
+    """Newest first, one keyset page."""
     query = _with_subject().where(_visible(principal))
     if subscription_id:
         query = query.where(deliveries.c.subscription_id == subscription_id)
@@ -186,9 +188,7 @@ async def list_(session, principal: Principal, *, subscription_id: str | None, e
         query = query.where(deliveries.c.status == status)
     if since is not None:
         query = query.where(deliveries.c.created_at >= since)
-    if before_id is not None:
-        query = query.where(deliveries.c.id < before_id)
-    return list((await session.execute(query.order_by(deliveries.c.id.desc()).limit(limit))).all())
+    return await fetch_page(session, query, deliveries.c.id, page, descending=True)
 
 
 async def attempts_of(session, delivery_id: int) -> list[Row]:

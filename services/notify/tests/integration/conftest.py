@@ -8,7 +8,7 @@ from fc_notify.main import build_app
 from fc_notify.settings import NotifySettings
 from fc_shared.events import Event
 from fc_shared.inbox import handle_once
-from fc_shared.testing import migrate, platform_settings
+from fc_devtools.testing import migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 

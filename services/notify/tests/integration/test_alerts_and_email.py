@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from fc_notify.adapters.tables import alerts
 from fc_notify.service_layer.alerts import raise_alerts
-from fc_shared.broker import free_port
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.broker import free_port
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 from .conftest import inject, project_event
 

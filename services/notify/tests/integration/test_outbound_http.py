@@ -4,10 +4,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from fc_notify.entrypoints.jobs import send_webhook
+from fc_notify.adapters.webhook_http import send_webhook
 from fc_notify.service_layer.deliveries import Claim
 from fc_notify.settings import NotifySettings
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 from .conftest import inject, project_event
 

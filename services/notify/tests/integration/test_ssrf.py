@@ -6,7 +6,7 @@ opens a connection to anything outside loopback.
 """
 from fc_notify.adapters.tables import subscriptions
 from fc_shared.netpolicy import StaticResolver
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 from .conftest import inject, project_event, rows
 

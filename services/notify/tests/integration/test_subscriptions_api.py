@@ -1,5 +1,5 @@
 """Subscription management: bad input, who may do what, the secret shown once, pause/resume, delete."""
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 from .conftest import inject, project_event
 

@@ -8,7 +8,7 @@ from standardwebhooks.webhooks import Webhook
 
 from fc_notify.adapters.tables import subscriptions
 from fc_shared.events import TOPIC_REGISTRY
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 from .conftest import inject, project_event, rows
 

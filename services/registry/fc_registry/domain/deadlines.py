@@ -21,6 +21,13 @@ def alert_due(due_on: date, as_of: date, thresholds: tuple[int, ...]) -> tuple[s
     return ("approaching", min(reached)) if reached else None
 
 
+def alert_fires(threshold: int, last_threshold: int | None) -> bool:
+    """§ Targets: each alert fires once per deadline and threshold — only one tighter than the last fired
+    (or the breach, once) is new."""
+    return last_threshold is None or threshold < last_threshold or (threshold == BREACHED and
+                                                                   last_threshold != BREACHED)
+
+
 def next_alert_on(due_on: date, after_threshold: int | None, thresholds: tuple[int, ...]) -> date | None:
     """§ Targets: the first date on which the next alert after ``after_threshold`` falls due (None: all fired).
 

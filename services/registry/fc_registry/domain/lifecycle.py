@@ -80,15 +80,19 @@ INSPECTION_MOVES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 
-def inspection_target(event_type: str, state: str, accepted_level: str | None) -> str | None:
+def inspection_target(event_type: str, state: str, accepted_level: str | None,
+                      requested_level: str | None = None) -> str | None:
     """§4.7: the state an inspection event moves a project to, or None when it does not apply in ``state``.
 
-    A failed result returns the project to ``accepted`` if it already holds a level, else to ``approved``.
+    An accepted project is accepting again only for a provincial acceptance it does not hold yet
+    (city first, province after). A failed result returns the project to ``accepted`` if it already
+    holds a level, else to ``approved``.
     """
     sources, target = INSPECTION_MOVES[event_type]
     if state not in sources:
         return None
-    if event_type == "fc.acceptance.requested" and state == "accepted" and accepted_level == "province":
+    if event_type == "fc.acceptance.requested" and state == "accepted" and (
+            accepted_level == "province" or requested_level != "province"):
         return None
     if target is None:
         return "accepted" if accepted_level else "approved"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page, page_in_memory
 
 from ..adapters.tables import communities, documents, streets
 from ..domain.projects import missing_survey_fields
@@ -55,16 +55,13 @@ async def create_street(body: StreetIn, runtime: RuntimeDep, today: Today, _: Of
 async def list_streets(runtime: RuntimeDep, page: PageDep, _: Reader,
                        kind: Annotated[str | None, Query(pattern="^(subdistrict|town)$")] = None,
                        name_contains: str | None = None):
-    query = select(streets).order_by(streets.c.code).limit(page.limit + 1)
-    if page.after is not None:
-        query = query.where(streets.c.code > str(page.after))
+    query = select(streets)
     if kind:
         query = query.where(streets.c.kind == kind)
     if name_contains:
         query = query.where(streets.c.name.contains(name_contains))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.code)
+        rows, nxt = await fetch_page(session, query, streets.c.code, page)
     return Page[StreetOut](items=[StreetOut(**r._mapping) for r in rows], next_cursor=nxt)
 
 
@@ -97,18 +94,15 @@ async def create_community(body: CommunityIn, runtime: RuntimeDep, principal: Wr
 @router.get("/communities", response_model=Page[CommunityOut])
 async def list_communities(runtime: RuntimeDep, page: PageDep, principal: Reader, street_code: str | None = None,
                            name_contains: str | None = None):
-    query = select(communities).order_by(communities.c.id).limit(page.limit + 1)
+    query = select(communities)
     if principal.role == "street":
         query = query.where(communities.c.street_code == principal.street_code)
     if street_code:
         query = query.where(communities.c.street_code == street_code)
     if name_contains:
         query = query.where(communities.c.name.contains(name_contains))
-    if page.after is not None:
-        query = query.where(communities.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, communities.c.id, page)
     return Page[CommunityOut](items=[community_out(dict(r._mapping)) for r in rows], next_cursor=nxt)
 
 
@@ -175,13 +169,8 @@ async def list_documents(community_id: str, runtime: RuntimeDep, principal: Read
     if latest_only:
         seen: set[str] = set()
         rows = [r for r in rows if not (r.kind in seen or seen.add(r.kind))]
-    start = int(page.after or 0)
-    chunk = rows[start:start + page.limit + 1]
-    items, nxt = chunk[:page.limit], (str(start + page.limit) if len(chunk) > page.limit else None)
-    from fc_shared.pagination import encode_cursor
-
-    return Page[DocumentOut](items=[DocumentOut(**r._mapping) for r in items],
-                             next_cursor=encode_cursor(int(nxt)) if nxt else None)
+    items, nxt = page_in_memory(rows, page, key=lambda r: [r.kind, -r.version])
+    return Page[DocumentOut](items=[DocumentOut(**r._mapping) for r in items], next_cursor=nxt)
 
 
 async def _document(runtime, principal, document_id: str):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page
 
 from ..adapters.tables import milestones, project_communities, projects
 from ..domain.lifecycle import STATES, allowed_actions
@@ -57,7 +57,7 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
                         approved_to: IsoDate | None = None, deadline_from: IsoDate | None = None,
                         deadline_to: IsoDate | None = None, name_contains: str | None = None):
     """Projects, filterable by street, state, type, level and dates; paginated by id."""
-    query = select(projects).order_by(projects.c.id).limit(page.limit + 1)
+    query = select(projects)
     if principal.role == "street":
         query = query.where(projects.c.street_code == principal.street_code)
     conditions = {
@@ -77,11 +77,8 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
             query = query.where(projects.c[column] <= high)
     if name_contains:
         query = query.where(projects.c.name.contains(name_contains))
-    if page.after is not None:
-        query = query.where(projects.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, projects.c.id, page)
     return Page[ProjectOut](items=[project_out(dict(r._mapping), principal.role) for r in rows], next_cursor=nxt)
 
 

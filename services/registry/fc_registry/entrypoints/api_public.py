@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page
 
 from ..adapters.tables import bulletins, communities, projects, streets
 from ..domain.projects import ProjectType
@@ -70,18 +70,15 @@ async def public_projects(runtime: RuntimeDep, page: PageDep, street_code: str |
                           stage: Annotated[str | None, Query(pattern="^(" + "|".join(PUBLIC_STATES) + ")$")] = None,
                           type: ProjectType | None = None):
     """Projects from application on (drafts, withdrawn and rejected applications are not public)."""
-    query = _project_query().order_by(projects.c.id).limit(page.limit + 1)
+    query = _project_query()
     if street_code:
         query = query.where(projects.c.street_code == street_code)
     if stage:
         query = query.where(projects.c.state == stage)
     if type:
         query = query.where(projects.c.type == type)
-    if page.after is not None:
-        query = query.where(projects.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, projects.c.id, page)
     return Page[PublicProject](items=[_public_project(r) for r in rows], next_cursor=nxt)
 
 
@@ -105,26 +102,20 @@ async def named_communities(runtime: RuntimeDep, page: PageDep, street_code: str
              .join(project_communities, project_communities.c.community_id == communities.c.id)
              .join(projects, projects.c.id == project_communities.c.project_id)
              .join(streets, streets.c.code == communities.c.street_code)
-             .where(projects.c.state == "named").order_by(communities.c.id).limit(page.limit + 1))
+             .where(projects.c.state == "named"))
     if street_code:
         query = query.where(communities.c.street_code == street_code)
-    if page.after is not None:
-        query = query.where(communities.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, communities.c.id, page)
     return Page[PublicCommunity](items=[PublicCommunity(**r._mapping) for r in rows], next_cursor=nxt)
 
 
 @router.get("/bulletins", response_model=Page[PublicBulletin])
 async def public_bulletins(runtime: RuntimeDep, page: PageDep):
     """Published monthly evaluation bulletins (每月评价通报), newest first."""
-    query = select(bulletins).order_by(bulletins.c.month.desc()).limit(page.limit + 1)
-    if page.after is not None:
-        query = query.where(bulletins.c.month < str(page.after))
+    query = select(bulletins)
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.month)
+        rows, nxt = await fetch_page(session, query, bulletins.c.month, page, descending=True)
     return Page[PublicBulletin](items=[PublicBulletin(**r._mapping) for r in rows], next_cursor=nxt)
 
 

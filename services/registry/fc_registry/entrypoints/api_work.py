@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from fc_shared.params import IsoDate, Year
 from fc_shared.app import RuntimeDep
-from fc_shared.auth import Principal, require
 from fc_shared.db import is_sqlite
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page, page_in_memory
 from fc_shared.xlsx import xlsx_response
 
 from ..adapters.tables import deadlines, lease_requests, problems, streets, work_summaries
@@ -25,7 +24,7 @@ from ..service_layer import work as svc
 from ..service_layer.config import RegistryConfig, get_config, update_config
 from ..service_layer.views import board as build_board
 from ..service_layer.views import targets as build_targets
-from .deps import Office, Reader, Today, Writer
+from .deps import Office, ProblemCloser, Reader, Today, Writer
 from .schemas import (
     Day,
     BoardRow,
@@ -71,7 +70,7 @@ async def file_summary(body: SummaryIn, runtime: RuntimeDep, principal: Writer):
 @router.get("/summaries", response_model=Page[SummaryOut])
 async def list_summaries(runtime: RuntimeDep, page: PageDep, principal: Reader, street_code: str | None = None,
                          period: Period | None = None, start_from: IsoDate | None = None, start_to: IsoDate | None = None):
-    query = select(work_summaries).order_by(work_summaries.c.id).limit(page.limit + 1)
+    query = select(work_summaries)
     if principal.role == "street":
         query = query.where(work_summaries.c.street_code == principal.street_code)
     if street_code:
@@ -82,11 +81,8 @@ async def list_summaries(runtime: RuntimeDep, page: PageDep, principal: Reader, 
         query = query.where(work_summaries.c.period_start >= start_from)
     if start_to:
         query = query.where(work_summaries.c.period_start <= start_to)
-    if page.after is not None:
-        query = query.where(work_summaries.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-        rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, work_summaries.c.id, page)
         ids = [r.id for r in rows]
         linked = (await session.execute(select(problems.c.id, problems.c.summary_id)
                                         .where(problems.c.summary_id.in_(ids)))).all() if ids else []
@@ -140,7 +136,7 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
                         overdue: bool | None = None, as_of: IsoDate | None = None):
     """问题清单: filterable by street, project, owner department, state and overdue (as of a date)."""
     as_of = as_of or today
-    query = select(problems).order_by(problems.c.id).limit(page.limit + 1)
+    query = select(problems)
     if principal.role == "street":
         query = query.where(problems.c.street_code == principal.street_code)
     if principal.role == "department":
@@ -151,17 +147,14 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
             query = query.where(problems.c[name] == value)
     if overdue is True:
         query = query.where(problems.c.state == "open", problems.c.due_on < as_of)
-    if page.after is not None:
-        query = query.where(problems.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, problems.c.id, page)
     return Page[ProblemOut](items=[_problem_out(r, as_of) for r in rows], next_cursor=nxt)
 
 
 @router.post("/problems/{problem_id}/close", response_model=ProblemOut)
 async def close_problem(problem_id: str, body: CloseIn, runtime: RuntimeDep, today: Today,
-                        principal: Annotated[Principal, require("district_office", "street", "department")]):
+                        principal: ProblemCloser):
     """Close a problem: the district office, its street or its owner department."""
     async with runtime.uow() as uow:
         row = await svc.close_problem(uow, principal, problem_id, body.note)
@@ -184,7 +177,7 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
                          project_id: str | None = None, include_resolved: bool = False, breached: bool | None = None):
     """Followed deadlines; a breach stays listed until it is resolved."""
     as_of = as_of or today
-    query = select(deadlines).order_by(deadlines.c.key).limit(page.limit + 1)
+    query = select(deadlines)
     if principal.role == "street":
         query = query.where((deadlines.c.street_code == principal.street_code) | deadlines.c.street_code.is_(None))
     for name, value in (("kind", kind), ("street_code", street_code), ("project_id", project_id)):
@@ -196,11 +189,8 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
         query = query.where(deadlines.c.due_on < as_of)
     elif breached is False:
         query = query.where(deadlines.c.due_on >= as_of)
-    if page.after is not None:
-        query = query.where(deadlines.c.key > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.key)
+        rows, nxt = await fetch_page(session, query, deadlines.c.key, page)
     return Page[DeadlineOut](items=[DeadlineOut(
         key=r.key, kind=r.kind, project_id=r.project_id, street_code=r.street_code, due_on=r.due_on,
         days_left=days_left(r.due_on, as_of), breached=r.due_on < as_of and r.resolved_at is None,
@@ -274,10 +264,7 @@ async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: 
     Red: breached or due within ``rag_red_days`` (default 7); amber: within ``rag_amber_days`` (30); else green.
     """
     rows = await _board(runtime, principal, today, as_of, street_code, state, type, target_level, rag)
-    if page.after is not None:
-        rows = [r for r in rows if (r["street_code"], r["project_id"]) > tuple(page.after)]
-    rows = rows[:page.limit + 1]
-    rows, nxt = page_of(rows, page, key=lambda r: [r["street_code"], r["project_id"]])
+    rows, nxt = page_in_memory(rows, page, key=lambda r: [r["street_code"], r["project_id"]])
     return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
 
 
@@ -310,18 +297,15 @@ async def file_lease_request(body: LeaseRequestIn, runtime: RuntimeDep, principa
 @router.get("/premises-requests", response_model=Page[LeaseRequestOut])
 async def list_lease_requests(runtime: RuntimeDep, page: PageDep, principal: Reader, street_code: str | None = None,
                               state: Annotated[str | None, Query(pattern="^(requested|offered|declined|withdrawn)$")] = None):
-    query = select(lease_requests).order_by(lease_requests.c.id).limit(page.limit + 1)
+    query = select(lease_requests)
     if principal.role == "street":
         query = query.where(lease_requests.c.street_code == principal.street_code)
     if street_code:
         query = query.where(lease_requests.c.street_code == street_code)
     if state:
         query = query.where(lease_requests.c.state == state)
-    if page.after is not None:
-        query = query.where(lease_requests.c.id > str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, lease_requests.c.id, page)
     return Page[LeaseRequestOut](items=[LeaseRequestOut(**r._mapping) for r in rows], next_cursor=nxt)
 
 

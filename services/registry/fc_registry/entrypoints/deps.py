@@ -13,6 +13,7 @@ READERS = (*READ_ALL, "street", "department", "finance", "integration")
 Reader = Annotated[Principal, require(*READERS)]
 Writer = Annotated[Principal, require("district_office", "street")]
 Office = Annotated[Principal, require("district_office")]
+ProblemCloser = Annotated[Principal, require("district_office", "street", "department")]
 
 
 def service_today(runtime: Runtime) -> date:

@@ -1,11 +1,11 @@
 """Background jobs: the deadline watcher runs by itself once a day."""
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from fc_shared.app import Runtime
 from fc_shared.db import is_sqlite
+from fc_shared.periodic import every
 
 from ..service_layer import watcher
 from .deps import service_today
@@ -18,12 +18,9 @@ async def deadline_watcher(runtime: Runtime) -> None:
     settings = runtime.settings
     if not settings.watcher_enabled:
         return
-    while True:
-        try:
-            fired = await watcher.scan(runtime.uow, service_today(runtime), postgres=not is_sqlite(runtime.db_url))
-            log.info("deadline watcher ran", extra={"fired": fired})
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - try again next round; the scan is idempotent
-            log.warning("deadline watcher failed", extra={"error": repr(exc)})
-        await asyncio.sleep(settings.watcher_interval_s)
+
+    async def scan() -> None:
+        fired = await watcher.scan(runtime.uow, service_today(runtime), postgres=not is_sqlite(runtime.db_url))
+        log.info("deadline watcher ran", extra={"fired": fired})
+
+    await every(settings.watcher_interval_s, scan, name="deadline watcher")

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from fc_shared.auth import Principal
+from fc_shared.db import insert_ignore
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -46,29 +47,15 @@ async def save_project(uow: UnitOfWork, project: dict[str, Any], changes: dict[s
     return {**project, **changes, "version": project["version"] + 1}
 
 
-def dialect_insert(uow: UnitOfWork, table):
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    name = uow.session.bind.dialect.name if uow.session.bind is not None else "sqlite"
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
-
-
-async def insert_if_absent(uow: UnitOfWork, table, values: dict[str, Any], key: list[str]) -> bool:
-    """Insert one row unless its key exists; True when this call inserted it."""
-    stmt = dialect_insert(uow, table).values(**values).on_conflict_do_nothing(index_elements=key)
-    result = await uow.session.execute(stmt.returning(*[table.c[k] for k in key]))
-    return result.first() is not None
-
-
 async def add_deadline(uow: UnitOfWork, key: str, kind: str, due_on: date, thresholds: tuple[int, ...], *,
                        project_id: str | None = None, street_code: str | None = None,
                        resolved: bool = False) -> bool:
     """Start following a deadline; a deadline is followed once, so a known key is left alone."""
-    return await insert_if_absent(uow, deadlines, {
+    return await insert_ignore(uow.session, deadlines, {
         "key": key, "kind": kind, "project_id": project_id, "street_code": street_code, "due_on": due_on,
         "next_alert_on": None if resolved else (due_on if kind == "year_end" else next_alert_on(due_on, None, thresholds)),
         "last_threshold": None,
-        "resolved_at": utcnow() if resolved else None, "created_at": utcnow()}, ["key"])
+        "resolved_at": utcnow() if resolved else None, "created_at": utcnow()}, key=["key"])
 
 
 async def resolve_deadline(uow: UnitOfWork, key: str) -> None:

@@ -6,14 +6,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from fc_shared.db import upsert
+from fc_shared.db import insert_ignore, upsert
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import bulletins, evaluations, projects, subsidy_approvals, subsidy_entries
 from ..domain.lifecycle import inspection_target
 from ..domain.projects import higher_level
-from .common import insert_if_absent, resolve_deadline, save_project, snapshot
+from .common import resolve_deadline, save_project, snapshot
 from .config import get_config
 from .work import open_problem
 
@@ -31,9 +31,7 @@ async def apply_inspection_event(uow: UnitOfWork, event: Event) -> None:
     project = dict(row._mapping)
     if event.type == "fc.acceptance.review_failed":
         await _findings_to_problems(uow, project, data)
-    target = inspection_target(event.type, project["state"], project["accepted_level"])
-    if event.type == "fc.acceptance.requested" and project["state"] == "accepted" and data.get("level") != "province":
-        target = None
+    target = inspection_target(event.type, project["state"], project["accepted_level"], data.get("level"))
     if target is None:
         log.info("inspection event does not move the project in its state",
                  extra={"type": event.type, "project_id": project_id, "state": project["state"]})
@@ -111,5 +109,5 @@ async def record_bulletin(uow: UnitOfWork, event: Event) -> None:
     d = event.data
     ranking = [{"street_code": r.get("street_code"), "rank": r.get("rank"), "score": r.get("score")}
                for r in d.get("ranking") or []]
-    await insert_if_absent(uow, bulletins, {"month": str(d["month"]), "ranking": ranking, "published_at": utcnow()},
-                           ["month"])
+    await insert_ignore(uow.session, bulletins, {"month": str(d["month"]), "ranking": ranking, "published_at": utcnow()},
+                        key=["month"])

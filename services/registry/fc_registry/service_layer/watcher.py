@@ -13,14 +13,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import select, update
 
+from fc_shared.db import insert_ignore
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import deadlines, fired_alerts, projects, special_plans, streets, work_summaries
 from ..domain.dates import days_left
-from ..domain.deadlines import alert_due, next_alert_on, special_plan_dates
+from ..domain.deadlines import alert_due, alert_fires, next_alert_on, special_plan_dates
 from ..domain.lifecycle import IN_CREATION
 from ..domain.summaries import PERIODS, period_bounds, summary_due_on
-from .common import add_deadline, insert_if_absent, snapshot
+from .common import add_deadline, snapshot
 from .config import RegistryConfig, get_config
 
 BATCH = 500
@@ -37,7 +38,7 @@ def due_deadlines_query(as_of: date, limit: int = BATCH, postgres: bool = False)
 async def _fire(uow: UnitOfWork, key: str, threshold: int, as_of: date, emit: Callable[[], str]) -> bool:
     """Insert the (deadline, threshold) mark and the event in one transaction; False when it already fired."""
     marker = {"deadline_key": key, "threshold": threshold, "as_of": as_of, "event_id": "", "fired_at": utcnow()}
-    if not await insert_if_absent(uow, fired_alerts, marker, ["deadline_key", "threshold"]):
+    if not await insert_ignore(uow.session, fired_alerts, marker, key=["deadline_key", "threshold"]):
         return False
     event_id = emit()
     await uow.session.execute(update(fired_alerts).where(fired_alerts.c.deadline_key == key,
@@ -97,8 +98,7 @@ async def scan(new_uow: Callable[[], UnitOfWork], as_of: date, *, postgres: bool
                         fired["fc.project.year_end_incomplete"] += 1
                     continue
                 alert = alert_due(row.due_on, as_of, thresholds)
-                if alert is not None and (row.last_threshold is None or alert[1] < row.last_threshold
-                                          or (alert[1] == 0 and row.last_threshold != 0)):
+                if alert is not None and alert_fires(alert[1], row.last_threshold):
                     kind_of_alert, threshold = alert
                     event_type = f"fc.deadline.{kind_of_alert}"
                     subject = row.project_id or row.street_code or "district"

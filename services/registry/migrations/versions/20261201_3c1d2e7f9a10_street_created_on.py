@@ -1,7 +1,7 @@
 """streets.created_on: the district day a street joined the programme (summaries are due from it)
 
 Revision ID: 3c1d2e7f9a10
-Revises: 81aae411fa71
+Revises: 54dede1c5726
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '3c1d2e7f9a10'
-down_revision = '81aae411fa71'
+down_revision = '54dede1c5726'
 branch_labels = None
 depends_on = None
 

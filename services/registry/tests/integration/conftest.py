@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fc_shared.testing import TEST_TODAY, app_client, auth, migrate, platform_settings
+from fc_devtools.testing import TEST_TODAY, app_client, auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 OFFICE = auth("district_office")

@@ -3,7 +3,7 @@ import io
 
 from openpyxl import load_workbook
 
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
 PDF = "application/pdf"
@@ -15,7 +15,7 @@ async def _upload(client, cid, kind, data=b"%PDF-1.4 sample", ctype=PDF, headers
 
 
 async def test_documents_versions_download_limits_and_plan_deadline(make_app, world_of, outbox):
-    from fc_shared.testing import app_client
+    from fc_devtools.testing import app_client
 
     app = make_app(workers=False, document_max_bytes=1024)
     async with app_client(app) as client:

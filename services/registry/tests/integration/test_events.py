@@ -5,7 +5,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from fc_shared.events import TOPIC_FUNDING, TOPIC_INSPECTION, Event
-from fc_shared.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth
 
 OFFICE = auth("district_office")
 

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from fc_shared.contracts import ProjectSnapshot
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
 
@@ -201,7 +201,7 @@ async def test_edit_before_approval_only_with_version_check(client, world, outbo
 
 async def test_a_street_joins_and_a_project_is_created_on_the_district_day(make_app, world_of):
     """No date given: the district's clock decides, here pinned to a leap day."""
-    from fc_shared.testing import app_client
+    from fc_devtools.testing import app_client
 
     async with app_client(make_app(workers=False, today=date(2028, 2, 29))) as c:
         w = world_of(c)

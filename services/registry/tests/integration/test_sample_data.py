@@ -4,7 +4,7 @@ from datetime import date
 import httpx
 import pytest
 
-from fc_shared.testing import TEST_SECRET, TEST_TODAY, ServiceProcess, auth, migrate
+from fc_devtools.testing import TEST_SECRET, TEST_TODAY, ServiceProcess, auth, migrate
 
 
 

@@ -3,7 +3,7 @@ import asyncio
 
 import pytest
 
-from fc_shared.testing import auth
+from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
 
@@ -112,7 +112,7 @@ async def test_the_watcher_runs_by_itself(client, world, outbox):
     """The job registered in ServiceSpec.jobs scans as of today on its own, then sleeps until the next day."""
     from fc_registry.entrypoints.jobs import deadline_watcher
     from fc_registry.main import build_spec
-    from fc_shared.testing import async_wait_until
+    from fc_devtools.testing import async_wait_until
 
     assert deadline_watcher in build_spec().jobs
     p = await world.approved(await world.street(), on="2023-03-01", created_on="2023-01-01")

@@ -128,7 +128,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Inspection events (any order, repeats included) move the project only along the diagram."""
         if event == "fc.acceptance.requested" and self.state == "accepted" and RANK[event_level] <= RANK[self.level]:
             event_level = "province"  # inspection only requests a level above the one held (§4.7(1))
-        target = inspection_target(event, self.state, self.level)
+        target = inspection_target(event, self.state, self.level, event_level)
         assert target == model_inspection(event, self.state, self.level), (event, self.state, self.level)
         if target is None:
             return

@@ -5,7 +5,7 @@ import pytest
 
 from fc_registry.domain import lifecycle
 from fc_registry.domain.dates import add_months, add_years, days_left
-from fc_registry.domain.deadlines import alert_due, next_alert_on, normalise_thresholds, plan_upload_due, rag
+from fc_registry.domain.deadlines import alert_due, alert_fires, next_alert_on, normalise_thresholds, plan_upload_due, rag
 from fc_registry.domain.projects import (
     creation_deadline,
     default_period_months,
@@ -103,7 +103,7 @@ def test_allowed_transitions_and_dates():
 
 @pytest.mark.parametrize("event, state, level, target", [
     ("fc.acceptance.requested", "approved", None, "accepting"),
-    ("fc.acceptance.requested", "accepted", "city", "accepting"),
+    ("fc.acceptance.requested", "accepted", "city", "accepting"),  # requested: province
     ("fc.acceptance.requested", "accepted", "province", None),
     ("fc.acceptance.requested", "draft", None, None),
     ("fc.acceptance.district_reviewed", "accepting", None, "district_reviewed"),
@@ -115,7 +115,13 @@ def test_allowed_transitions_and_dates():
     ("fc.acceptance.review_failed", "accepting", "city", "accepted"),
 ])
 def test_inspection_driven_moves(event, state, level, target):
-    assert lifecycle.inspection_target(event, state, level) == target
+    assert lifecycle.inspection_target(event, state, level, "province") == target
+
+
+def test_an_accepted_project_is_accepting_again_only_for_a_provincial_acceptance():
+    assert lifecycle.inspection_target("fc.acceptance.requested", "accepted", "city", "city") is None
+    assert lifecycle.inspection_target("fc.acceptance.requested", "accepted", "city", None) is None
+    assert lifecycle.inspection_target("fc.acceptance.requested", "approved", None, "city") == "accepting"
 
 
 def test_highest_level_is_kept():
@@ -141,6 +147,13 @@ def test_alert_thresholds_fire_the_tightest_reached_then_the_breach():
         normalise_thresholds([0])
     assert plan_upload_due(date(2024, 2, 1)) == date(2024, 3, 2)
     assert days_left(due, date(2025, 4, 2)) == -2
+
+
+def test_each_alert_fires_once_per_deadline_and_threshold():
+    assert alert_fires(30, None)
+    assert alert_fires(7, 30) and alert_fires(0, 1)
+    assert not alert_fires(30, 30) and not alert_fires(30, 7)
+    assert not alert_fires(0, 0)
 
 
 @pytest.mark.parametrize("left, colour", [(None, "green"), (-3, "red"), (0, "red"), (7, "red"), (8, "amber"),

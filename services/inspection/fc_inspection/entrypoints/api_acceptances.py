@@ -8,16 +8,17 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
-from fc_shared.auth import READ_ALL, Principal, require
+from fc_shared.auth import Principal
 from fc_shared.errors import Problem
 from fc_shared.params import IsoDate
 from fc_shared.idempotency import IdempotencyKey, run_idempotent
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page
 
 from ..adapters.tables import acceptance_departments, acceptances, integrations, reviews
 from ..service_layer import acceptances as svc
 from ..service_layer import integrations as integ
-from ..service_layer.access import not_found
+from ..service_layer.access import may_see, not_found
+from .deps import Auditing, Department, Integration, Office, ReviewConfigReader, Viewer, Writer
 from .schemas import (
     AcceptanceIn,
     AcceptanceOut,
@@ -34,18 +35,6 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["acceptance"])
-AcceptanceReader = Annotated[Principal, require(*READ_ALL, "street", "department", "integration")]
-
-
-def may_see(principal: Principal, row) -> bool:
-    """Streets their own; departments what they review; integrations their level; office and auditors all."""
-    if principal.role == "street":
-        return row.street_code == principal.street_code
-    if principal.role == "department":
-        return principal.department_code in row.required_departments
-    if principal.role == "integration":
-        return row.level == principal.scope
-    return principal.role in READ_ALL
 
 
 async def acceptance_out(session, row) -> AcceptanceOut:
@@ -81,7 +70,7 @@ async def _view(runtime, principal: Principal, acceptance_id: str) -> dict:
 
 @router.post("/acceptances", status_code=201, response_model=AcceptanceOut)
 async def apply_for_acceptance(body: AcceptanceIn, request: Request, runtime: RuntimeDep,
-                               principal: Annotated[Principal, require("street", "district_office")],
+                               principal: Writer,
                                idempotency_key: IdempotencyKey = None):
     """The street applies for acceptance of its approved project (409 with the reason when it may not)."""
     async def effect(uow):
@@ -96,7 +85,7 @@ async def apply_for_acceptance(body: AcceptanceIn, request: Request, runtime: Ru
 
 
 @router.get("/acceptances", response_model=Page[AcceptanceOut])
-async def list_acceptances(runtime: RuntimeDep, page: PageDep, principal: AcceptanceReader,
+async def list_acceptances(runtime: RuntimeDep, page: PageDep, principal: Viewer,
                            street_code: str | None = None, project_id: str | None = None,
                            state: str | None = None, level: Level | None = None,
                            department_code: str | None = None,
@@ -121,25 +110,21 @@ async def list_acceptances(runtime: RuntimeDep, page: PageDep, principal: Accept
         query = query.where(acceptances.c.applied_on >= applied_from)
     if applied_to:
         query = query.where(acceptances.c.applied_on <= applied_to)
-    if page.after is not None:
-        query = query.where(acceptances.c.seq > int(page.after))
-    query = query.order_by(acceptances.c.seq).limit(page.limit + 1)
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-        rows, nxt = page_of(rows, page, key=lambda r: r.seq)
+        rows, nxt = await fetch_page(session, query, acceptances.c.seq, page)
         items = [await acceptance_out(session, r) for r in rows]
     return Page[AcceptanceOut](items=items, next_cursor=nxt)
 
 
 @router.get("/acceptances/{acceptance_id}", response_model=AcceptanceOut)
-async def get_acceptance(acceptance_id: str, runtime: RuntimeDep, principal: AcceptanceReader):
+async def get_acceptance(acceptance_id: str, runtime: RuntimeDep, principal: Viewer):
     async with runtime.sessions() as session:
         return await acceptance_out(session, await _load(session, principal, acceptance_id))
 
 
 @router.post("/acceptances/{acceptance_id}/reviews", status_code=201, response_model=AcceptanceOut)
 async def review_acceptance(acceptance_id: str, body: ReviewIn, runtime: RuntimeDep,
-                            principal: Annotated[Principal, require("department")]):
+                            principal: Department):
     """One required department's decision in the district review (复核); it decides only for itself."""
     async with runtime.uow() as uow:
         await svc.review(uow, principal, acceptance_id, body.department_code, body.passed, body.findings)
@@ -149,7 +134,7 @@ async def review_acceptance(acceptance_id: str, body: ReviewIn, runtime: Runtime
 
 @router.post("/acceptances/{acceptance_id}/result", response_model=AcceptanceOut)
 async def post_result(acceptance_id: str, body: ResultIn, request: Request, runtime: RuntimeDep,
-                      principal: Annotated[Principal, require("integration")],
+                      principal: Integration,
                       idempotency_key: IdempotencyKey = None):
     """The province/city result (its scope must equal the level); the same result again changes nothing."""
     async def effect(uow):
@@ -163,7 +148,7 @@ async def post_result(acceptance_id: str, body: ResultIn, request: Request, runt
 
 
 @router.get("/review-config", response_model=ReviewConfig, tags=["admin"])
-async def get_review_config(runtime: RuntimeDep, _: Annotated[Principal, require(*READ_ALL, "department", "street")]):
+async def get_review_config(runtime: RuntimeDep, _: ReviewConfigReader):
     """The departments a new application must pass (default housing, civil_affairs, development_reform, finance)."""
     async with runtime.sessions() as session:
         return ReviewConfig(required_departments=await svc.required_departments(session))
@@ -171,7 +156,7 @@ async def get_review_config(runtime: RuntimeDep, _: Annotated[Principal, require
 
 @router.put("/review-config", response_model=ReviewConfig, tags=["admin"])
 async def put_review_config(body: ReviewConfig, runtime: RuntimeDep,
-                            principal: Annotated[Principal, require("district_office")]):
+                            principal: Office):
     """Change the required departments; applications already made keep theirs."""
     if len(set(body.required_departments)) != len(body.required_departments):
         raise Problem(422, "Validation failed", "a department is listed twice", type_="validation")
@@ -185,7 +170,7 @@ async def put_review_config(body: ReviewConfig, runtime: RuntimeDep,
 
 @router.post("/integrations", status_code=201, response_model=IntegrationSecretOut, tags=["integrations"])
 async def create_integration(body: IntegrationIn, runtime: RuntimeDep,
-                             _: Annotated[Principal, require("district_office")]):
+                             _: Office):
     """Register a province/city system; its webhook secret is shown here once."""
     async with runtime.uow() as uow:
         row = await integ.create(uow, body.scope, body.name)
@@ -195,20 +180,17 @@ async def create_integration(body: IntegrationIn, runtime: RuntimeDep,
 
 @router.get("/integrations", response_model=Page[IntegrationOut], tags=["integrations"])
 async def list_integrations(runtime: RuntimeDep, page: PageDep,
-                            _: Annotated[Principal, require(*READ_ALL)]):
-    query = select(integrations).order_by(integrations.c.id).limit(page.limit + 1)
-    if page.after is not None:
-        query = query.where(integrations.c.id > str(page.after))
+                            _: Auditing):
+    query = select(integrations)
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.id)
+        rows, nxt = await fetch_page(session, query, integrations.c.id, page)
     return Page[IntegrationOut](items=[IntegrationOut(id=r.id, scope=r.scope, name=r.name, created_at=r.created_at,
                                                       rotated_at=r.rotated_at) for r in rows], next_cursor=nxt)
 
 
 @router.post("/integrations/{integration_id}/secret", response_model=IntegrationSecretOut, tags=["integrations"])
 async def rotate_integration_secret(integration_id: str, runtime: RuntimeDep,
-                                    _: Annotated[Principal, require("district_office")]):
+                                    _: Office):
     """A new secret, shown once; the previous one stops verifying immediately."""
     async with runtime.uow() as uow:
         row = await integ.rotate(uow, integration_id)

@@ -11,6 +11,14 @@ import os
 from pathlib import Path
 
 
+def install() -> None:
+    """Register the crash hook with the consumer when ``FC_FAULT_CRASH`` asks for one (``fc_devtools.serve``)."""
+    if os.environ.get("FC_FAULT_CRASH"):
+        from fc_shared import inbox
+
+        inbox.after_handle_hooks.append(lambda event_type: maybe_crash("after_handle", event_type))
+
+
 def maybe_crash(point: str, event_type: str) -> None:
     spec = os.environ.get("FC_FAULT_CRASH")
     if not spec or spec != f"{point}:{event_type}":

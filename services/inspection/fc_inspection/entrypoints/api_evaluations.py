@@ -8,23 +8,22 @@ from fastapi import APIRouter, Path
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
-from fc_shared.auth import READ_ALL, ROLES, Principal, require
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page
 
 from ..adapters.tables import evaluations
 from ..service_layer import catalogue as cat_svc
 from ..service_layer import evaluations as eval_svc
 from ..service_layer.access import not_found, visible_project
+from .deps import AnyRole, Office, ProjectReader, Viewer, Writer
 from .schemas import CatalogueIn, CatalogueOut, EvaluationIn, EvaluationOut, Gap, ProjectView
 
 router = APIRouter(prefix="/api/v1", tags=["inspection"])
-ProjectReader = Annotated[Principal, require(*READ_ALL, "street")]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectView)
 async def project_view(project_id: str, runtime: RuntimeDep,
-                       principal: Annotated[Principal, require(*READ_ALL, "street", "department", "integration")]):
+                       principal: Viewer):
     """Inspection's view of a project, from registry events."""
     async with runtime.sessions() as session:
         row = await visible_project(session, principal, project_id)
@@ -32,7 +31,7 @@ async def project_view(project_id: str, runtime: RuntimeDep,
 
 
 @router.get("/scenario-catalogue", response_model=CatalogueOut, tags=["catalogue"])
-async def current_catalogue(runtime: RuntimeDep, _: Annotated[Principal, require(*ROLES)]):
+async def current_catalogue(runtime: RuntimeDep, _: AnyRole):
     """The current nine-scenario catalogue (三化九场景): each indicator standard (标配) or optional (选配)."""
     async with runtime.sessions() as session:
         cat = await cat_svc.current_catalogue(session)
@@ -41,7 +40,7 @@ async def current_catalogue(runtime: RuntimeDep, _: Annotated[Principal, require
 
 @router.get("/scenario-catalogue/versions/{version}", response_model=CatalogueOut, tags=["catalogue"])
 async def catalogue_version(version: Annotated[int, Path(ge=1, le=2**31 - 1)], runtime: RuntimeDep,
-                            _: Annotated[Principal, require(*ROLES)]):
+                            _: AnyRole):
     """An earlier (or the current) catalogue version, as evaluations recorded against it saw it."""
     async with runtime.sessions() as session:
         cat = await cat_svc.catalogue_version(session, version)
@@ -52,7 +51,7 @@ async def catalogue_version(version: Annotated[int, Path(ge=1, le=2**31 - 1)], r
 
 @router.post("/scenario-catalogue", status_code=201, response_model=CatalogueOut, tags=["catalogue"])
 async def publish_catalogue(body: CatalogueIn, runtime: RuntimeDep,
-                            principal: Annotated[Principal, require("district_office")]):
+                            principal: Office):
     """Publish a new catalogue version (district office); earlier evaluations keep their version."""
     async with runtime.uow() as uow:
         orientations = ([o.model_dump() for o in body.orientations] if body.orientations is not None else
@@ -73,7 +72,7 @@ def _evaluation_out(row) -> EvaluationOut:
 @router.post("/projects/{project_id}/evaluations", status_code=201, response_model=EvaluationOut,
              tags=["evaluations"])
 async def record_evaluation(project_id: str, body: EvaluationIn, runtime: RuntimeDep,
-                            principal: Annotated[Principal, require("district_office", "street")]):
+                            principal: Writer):
     """Record a nine-scenario evaluation against the current catalogue (the street's self-assessment, or the office)."""
     async with runtime.uow() as uow:
         row = await eval_svc.record(uow, principal, project_id,
@@ -85,14 +84,10 @@ async def record_evaluation(project_id: str, body: EvaluationIn, runtime: Runtim
 @router.get("/projects/{project_id}/evaluations", response_model=Page[EvaluationOut], tags=["evaluations"])
 async def list_evaluations(project_id: str, runtime: RuntimeDep, page: PageDep, principal: ProjectReader):
     """A project's evaluations, newest first."""
-    query = (select(evaluations).where(evaluations.c.project_id == project_id)
-             .order_by(evaluations.c.seq.desc()).limit(page.limit + 1))
-    if page.after is not None:
-        query = query.where(evaluations.c.seq < int(page.after))
+    query = select(evaluations).where(evaluations.c.project_id == project_id)
     async with runtime.sessions() as session:
         await visible_project(session, principal, project_id)
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.seq)
+        rows, nxt = await fetch_page(session, query, evaluations.c.seq, page, descending=True)
     return Page[EvaluationOut](items=[_evaluation_out(r) for r in rows], next_cursor=nxt)
 
 

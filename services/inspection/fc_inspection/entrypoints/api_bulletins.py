@@ -7,18 +7,17 @@ from fastapi import APIRouter, Path
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
-from fc_shared.auth import ROLES, Principal, require
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, page_of
+from fc_shared.pagination import Page, PageDep, fetch_page
 from fc_shared.params import PROGRAMME_MONTH_PATTERN, YearQuery
 from fc_shared.xlsx import xlsx_response
 
 from ..adapters.tables import bulletins
 from ..service_layer import bulletins as svc
+from .deps import AnyRole, Office
 from .schemas import AssessmentEntry, AssessmentOut, BulletinIn, BulletinOut, BulletinSummary, RankingEntry
 
 router = APIRouter(prefix="/api/v1", tags=["bulletins"])
-AnyRole = Annotated[Principal, require(*ROLES)]
 MonthPath = Annotated[str, Path(pattern=PROGRAMME_MONTH_PATTERN)]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
@@ -41,7 +40,7 @@ async def _published(runtime, month: str):
 
 @router.post("/bulletins", status_code=201, response_model=BulletinOut)
 async def publish_bulletin(body: BulletinIn, runtime: RuntimeDep,
-                           principal: Annotated[Principal, require("district_office")]):
+                           principal: Office):
     """Compute and freeze the month's ranking of every street; a month is published once (409 after)."""
     async with runtime.uow() as uow:
         row = await svc.publish(uow, principal.key, body.month)
@@ -53,14 +52,11 @@ async def publish_bulletin(body: BulletinIn, runtime: RuntimeDep,
 @router.get("/bulletins", response_model=Page[BulletinSummary])
 async def list_bulletins(runtime: RuntimeDep, page: PageDep, _: AnyRole, year: YearQuery = None):
     """Published bulletins, newest month first."""
-    query = select(bulletins).order_by(bulletins.c.month.desc()).limit(page.limit + 1)
+    query = select(bulletins)
     if year is not None:
         query = query.where(bulletins.c.month.like(f"{year:04d}-%"))
-    if page.after is not None:
-        query = query.where(bulletins.c.month < str(page.after))
     async with runtime.sessions() as session:
-        rows = (await session.execute(query)).all()
-    rows, nxt = page_of(rows, page, key=lambda r: r.month)
+        rows, nxt = await fetch_page(session, query, bulletins.c.month, page, descending=True)
     return Page[BulletinSummary](items=[BulletinSummary(month=r.month, published_at=r.published_at,
                                                         streets=len(r.ranking)) for r in rows], next_cursor=nxt)
 

@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from .auth import mint_token
+from fc_shared.auth import mint_token
+from fc_shared.clock import Clock
+from fc_shared.settings import PlatformSettings
+
 from .broker import free_port, start_broker, wait_for_port
-from .clock import Clock
-from .settings import PlatformSettings
 
 TEST_SECRET = "test-secret-not-for-production-0123456789"
 PG_HOST = os.environ.get("FC_TEST_PG_HOST", "127.0.0.1")
@@ -187,7 +188,7 @@ def db_url(request, tmp_path) -> str:
 
 
 def migrate(service_dir: Path, url: str) -> None:
-    from .migrations import upgrade
+    from fc_shared.migrations import upgrade
 
     upgrade(service_dir, url)
 
@@ -221,7 +222,7 @@ class ServiceProcess:
     def start(self, wait: bool = True) -> None:
         out = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"{self.module}:app", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "fc_devtools.serve", f"{self.module}:app", "--host", "127.0.0.1", "--port", str(self.port),
              "--no-access-log"], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         if wait:
             self.wait_healthy()

@@ -1,0 +1,126 @@
+"""Ledger routes: project, street and year money, the ledger and its export, year close, reversals, budgets."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from fc_shared.app import RuntimeDep
+from fc_shared.errors import Problem
+from fc_shared.idempotency import IdempotencyKey, run_idempotent
+from fc_shared.pagination import PageDep, fetch_page
+from fc_shared.params import RowId, Year, YearQuery
+from fc_shared.uow import UnitOfWork
+from fc_shared.xlsx import xlsx_response
+
+from ..adapters.tables import ledger_entries
+from ..service_layer import ledger, views
+from .deps import Finance, FundReader, Reader
+from .schemas import (
+    BudgetIn,
+    EntryKind,
+    EntryPage,
+    LedgerEntry,
+    ProjectFunding,
+    ReversalIn,
+    StreetFunding,
+    YearCloseResult,
+    YearFunding,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["funding"])
+
+LEDGER_HEADERS = ("分录编号", "项目编号", "街道", "类别", "金额(元)", "金额(分)", "适用规则", "依据", "年度",
+                  "来源事件", "冲销分录", "冲销原因", "记账时间")
+KIND_ZH = {"approval": "核定", "interim": "预拨(年末70%)", "disbursement": "拨付", "recovery": "追回",
+           "reward": "奖励"}
+
+
+def entry_out(row) -> LedgerEntry:
+    return LedgerEntry.model_validate(row._mapping)
+
+
+@router.get("/projects/{project_id}/funding", response_model=ProjectFunding)
+async def project_funding(project_id: str, runtime: RuntimeDep, principal: Reader):
+    """Award, entitlement, paid and recoveries of one project, with every ledger entry and its rules."""
+    async with runtime.sessions() as session:
+        project = await views.visible_project(session, project_id, principal)
+        funding = await views.project_funding(session, project)
+    return ProjectFunding(**{**funding, "entries": [entry_out(r) for r in funding["entries"]]})
+
+
+@router.get("/entries", response_model=EntryPage)
+async def list_entries(runtime: RuntimeDep, principal: Reader, page: PageDep, project_id: str | None = None,
+                       street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
+    """The ledger (台账), oldest first; per project, street, year or kind."""
+    where = views.entry_filters(principal, project_id, street_code, year, kind)
+    async with runtime.sessions() as session:
+        items, cursor = await fetch_page(session, views.ledger_query(where), ledger_entries.c.id, page)
+    return EntryPage(items=[entry_out(r) for r in items], next_cursor=cursor)
+
+
+@router.get("/ledger.xlsx", response_class=Response,
+            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+async def ledger_xlsx(runtime: RuntimeDep, principal: Reader, project_id: str | None = None,
+                      street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
+    """The ledger as a spreadsheet with Chinese headers (资金台账)."""
+    where = views.entry_filters(principal, project_id, street_code, year, kind)
+    async with runtime.sessions() as session:
+        rows = await views.ledger_export(session, where)
+    data = [(r.id, r.project_id, r.street_code, KIND_ZH.get(r.kind, r.kind), f"{r.amount_fen / 100:.2f}",
+             r.amount_fen, ",".join(r.rules), r.basis, r.year, r.source_event_id or "", r.reverses_entry_id or "",
+             r.reason or "", r.at.isoformat()) for r in rows]
+    return xlsx_response("资金台账.xlsx", "资金台账", LEDGER_HEADERS, data)
+
+
+@router.get("/streets/{street_code}/funding", response_model=StreetFunding)
+async def street_funding(street_code: str, runtime: RuntimeDep, principal: Reader):
+    """One street's money over all its projects."""
+    views.street_filter(principal, street_code)
+    async with runtime.sessions() as session:
+        return StreetFunding(**await views.street_funding(session, street_code))
+
+
+@router.get("/years/{year}/funding", response_model=YearFunding)
+async def year_funding(year: Year, runtime: RuntimeDep, _: FundReader):
+    """The district special fund in one year: budget, commitments (payments) and recoveries due."""
+    async with runtime.sessions() as session:
+        return YearFunding(**await views.year_funding(session, year))
+
+
+@router.put("/years/{year}/budget", response_model=YearFunding)
+async def set_budget(year: Year, body: BudgetIn, runtime: RuntimeDep, principal: Finance):
+    """Finance sets the annual budget of the district special fund (区财政专项资金)."""
+    async with runtime.uow() as uow:
+        await ledger.set_budget(uow, year, body.budget_fen, body.note, principal.key)
+        await uow.commit()
+    async with runtime.sessions() as session:
+        return YearFunding(**await views.year_funding(session, year))
+
+
+@router.post("/years/{year}/close", response_model=YearCloseResult)
+async def close_year(year: Year, request: Request, runtime: RuntimeDep, principal: Finance,
+                     idempotency_key: IdempotencyKey = None):
+    """F4: pay the year-end interim of every project whose task year ended unaccepted; idempotent."""
+    if year >= runtime.clock.year():
+        raise Problem(409, "Year not ended", f"{year} has not ended yet", type_="year-not-ended")
+
+    async def effect(uow: UnitOfWork):
+        await ledger.close_year(uow, year, principal.key)
+        closed = await views.year_close(uow.session, year)
+        return 200, YearCloseResult(**{**closed, "interims": [entry_out(r) for r in closed["interims"]]})
+
+    return await run_idempotent(request, principal, idempotency_key, {"year": year}, runtime.uow, effect)
+
+
+@router.post("/entries/{entry_id}/reversal", response_model=LedgerEntry, status_code=201)
+async def reverse_entry(entry_id: RowId, body: ReversalIn, request: Request, runtime: RuntimeDep,
+                        principal: Finance, idempotency_key: IdempotencyKey = None):
+    """Correct the ledger by a reversing entry (冲销) with a reason; entries are never updated."""
+
+    async def effect(uow: UnitOfWork):
+        new_id = await ledger.reverse_entry(uow, entry_id, body.reason, principal.key)
+        return 201, entry_out(await views.ledger_entry(uow.session, new_id))
+
+    return await run_idempotent(request, principal, idempotency_key, body.model_dump(), runtime.uow, effect)
