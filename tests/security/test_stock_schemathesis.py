@@ -53,6 +53,8 @@ DOCUMENTED_EXCEPTIONS = {
     "invalid-configuration": "scope_min_ha < scope_max_ha and rag_red_days <= rag_amber_days",
     "unsupported-media-type": "documents are pdf, docx, xlsx, jpeg, png or zip by their bytes, not their name",
     "webhook-target-refused": "SSRF: a webhook endpoint must resolve to public addresses only",
+    "date-required": "approving a project carries `on`, the approval's publication date (depends on the action)",
+    "idempotency-mismatch": "an Idempotency-Key names one request; the same key with another body is refused",
 }
 
 
