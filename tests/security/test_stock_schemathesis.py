@@ -116,6 +116,8 @@ def test_stock_schemathesis_finds_nothing(sampled_platform, service, role, tmp_p
     command = [SCHEMATHESIS, "run", sampled_platform.url(service) + "/openapi.json", "--checks", "all",
                "-n", str(EXAMPLES.get(role, OTHER_ROLES_EXAMPLES)), "--seed", str(SEED), "--generation-database", "none", "--no-color",
                "-H", f"Authorization: Bearer {bearer}", "--request-timeout", "30",
+               # On a busy CI box hypothesis may find generation "too slow": a property of the machine, not the API.
+               "--suppress-health-check", "too_slow",
                "--report", "ndjson", "--report-ndjson-path", str(tmp_path / "run.ndjson")]
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     summary = run.stdout[run.stdout.find("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-3000:]

@@ -12,6 +12,8 @@ LEVELS = ("city", "province")
 LEVEL_RANK = {"city": 1, "province": 2}
 INTERIM_SHARE_PERCENT = 70
 INTERIM_CAP_FEN = 700 * WAN_YUAN_FEN
+PAID_KINDS = ("interim", "disbursement", "reward")  # ledger kinds that pay the street
+MONEY_KINDS = (*PAID_KINDS, "recovery")  # kinds that move money (and so may be reversed)
 
 
 def city_award_fen() -> int:
@@ -75,6 +77,11 @@ def reward_fen(award: int, expenditure: int) -> int:
 def entitlement_fen(award: int, expenditure: int) -> int:
     """F5–F7 (§5.3): entitlement = min(A, E) + floor(max(0, A − E) / 2)."""
     return subsidy_for_expenditure_fen(award, expenditure) + reward_fen(award, expenditure)
+
+
+def paid_and_recovery(by_kind: dict[str, int]) -> tuple[int, int]:
+    """§5.3 sums: paid = interim + disbursement + reward entries; recovery due = recovery entries."""
+    return sum(by_kind.get(k, 0) for k in PAID_KINDS), by_kind.get("recovery", 0)
 
 
 def amount_due_fen(entitlement: int, net_paid: int) -> int:

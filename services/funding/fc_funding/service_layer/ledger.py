@@ -20,9 +20,6 @@ from fc_shared.uow import UnitOfWork, utcnow
 from ..adapters.tables import approvals, budgets, community_awards, ledger_entries, projects, year_closes
 from ..domain import plans, rules
 
-PAID_KINDS = ("interim", "disbursement", "reward")
-MONEY_KINDS = (*PAID_KINDS, "recovery")
-
 
 async def lock_project(uow: UnitOfWork, project_id: str) -> Row | None:
     stmt = select(projects).where(projects.c.id == project_id).with_for_update()
@@ -33,10 +30,6 @@ async def totals_by_kind(session, *where) -> dict[str, int]:
     stmt = (select(ledger_entries.c.kind, func.coalesce(func.sum(ledger_entries.c.amount_fen), 0))
             .where(*where).group_by(ledger_entries.c.kind))
     return {kind: int(total) for kind, total in (await session.execute(stmt)).all()}
-
-
-def paid_and_recovery(by_kind: dict[str, int]) -> tuple[int, int]:
-    return sum(by_kind.get(k, 0) for k in PAID_KINDS), by_kind.get("recovery", 0)
 
 
 async def covered_level(session, project: Row) -> str | None:
@@ -51,7 +44,7 @@ async def covered_level(session, project: Row) -> str | None:
 
 async def _committed_in_year(session, year: int) -> int:
     stmt = select(func.coalesce(func.sum(ledger_entries.c.amount_fen), 0)).where(
-        ledger_entries.c.year == year, ledger_entries.c.kind.in_(PAID_KINDS))
+        ledger_entries.c.year == year, ledger_entries.c.kind.in_(rules.PAID_KINDS))
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -61,7 +54,7 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
                     extra: dict[str, Any] | None = None) -> int:
     """Append one entry; payments and recoveries are announced, and payments are checked against the budget."""
     session = uow.session
-    committed_before = await _committed_in_year(session, year) if kind in PAID_KINDS else 0
+    committed_before = await _committed_in_year(session, year) if kind in rules.PAID_KINDS else 0
     result = await session.execute(insert(ledger_entries).values(
         project_id=project.id, street_code=project.street_code, kind=kind, amount_fen=amount_fen,
         rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
@@ -72,7 +65,7 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
     if reverses_entry_id is not None:
         # Announced too (negative amount), so projections downstream keep the same totals.
         common.update(reverses_entry_id=reverses_entry_id, reason=reason)
-    if kind in PAID_KINDS:
+    if kind in rules.PAID_KINDS:
         uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
         if reverses_entry_id is not None:
             return entry_id
@@ -106,7 +99,7 @@ async def settle_acceptance(uow: UnitOfWork, project: Row, data: dict[str, Any],
     if any(r.level == level for r in earlier):
         return False  # the same acceptance again (other delivery, other event id): paid already
     by_kind = await totals_by_kind(session, ledger_entries.c.project_id == project.id)
-    paid, recovery_due = paid_and_recovery(by_kind)
+    paid, recovery_due = rules.paid_and_recovery(by_kind)
     covered = await covered_level(session, project)
     decision = rules.settle_acceptance(
         level=level, earlier_levels=[r.level for r in earlier], covered_level=covered,
@@ -188,7 +181,7 @@ async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) ->
     if entry is None:
         raise Problem(404, "Not Found", "no such ledger entry")
     project = await lock_project(uow, entry.project_id)
-    if entry.kind not in MONEY_KINDS:
+    if entry.kind not in rules.MONEY_KINDS:
         raise Problem(409, "Not reversible", "only interim, disbursement, reward and recovery entries are reversed",
                       type_="not-reversible")
     if entry.reverses_entry_id is not None:

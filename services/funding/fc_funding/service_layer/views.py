@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
 from fc_shared.errors import Problem
+from fc_shared.pagination import filtered
 
 from ..adapters.tables import approvals, budgets, expenditures, ledger_entries, projects, year_closes
 from ..domain import rules
@@ -30,19 +31,12 @@ def street_filter(principal: Principal, street_code: str | None) -> str | None:
     return street_code
 
 
-def entry_filters(principal: Principal, project_id: str | None, street_code: str | None, year: int | None,
-                  kind: str | None) -> list:
-    where = []
-    street = street_filter(principal, street_code)
-    if street:
-        where.append(ledger_entries.c.street_code == street)
-    if project_id:
-        where.append(ledger_entries.c.project_id == project_id)
-    if year is not None:
-        where.append(ledger_entries.c.year == year)
-    if kind:
-        where.append(ledger_entries.c.kind == kind)
-    return where
+def ledger_query(principal: Principal, project_id: str | None, street_code: str | None, year: int | None,
+                 kind: str | None):
+    """Ledger entries the caller may see, filtered by project, street, year and kind."""
+    return filtered(select(ledger_entries), {
+        ledger_entries.c.street_code: street_filter(principal, street_code),
+        ledger_entries.c.project_id: project_id, ledger_entries.c.year: year, ledger_entries.c.kind: kind})
 
 
 async def project_funding(session, project: Row) -> dict[str, Any]:
@@ -54,7 +48,7 @@ async def project_funding(session, project: Row) -> dict[str, Any]:
     by_kind: dict[str, int] = {}
     for r in rows:
         by_kind[r.kind] = by_kind.get(r.kind, 0) + r.amount_fen
-    paid, recovery_due = ledger.paid_and_recovery(by_kind)
+    paid, recovery_due = rules.paid_and_recovery(by_kind)
     levels = (await session.execute(select(approvals.c.level).where(approvals.c.project_id == project.id))).scalars()
     return {"project_id": project.id, "street_code": project.street_code, "name": project.name or "",
             "target_level": project.target_level, "level_reached": rules.highest_level(levels),
@@ -76,7 +70,7 @@ async def street_funding(session, street_code: str) -> dict[str, Any]:
         .join(latest, latest.c.id == approvals.c.id))).one()
     eligible = (await session.execute(select(func.coalesce(func.sum(expenditures.c.amount_fen), 0)).where(
         expenditures.c.street_code == street_code, expenditures.c.eligible.is_(True)))).scalar_one()
-    paid, recovery_due = ledger.paid_and_recovery(by_kind)
+    paid, recovery_due = rules.paid_and_recovery(by_kind)
     return {"street_code": street_code, "projects": count, "award_fen": int(award),
             "entitlement_fen": int(entitlement), "paid_fen": paid, "recovery_due_fen": recovery_due,
             "eligible_expenditure_fen": int(eligible)}
@@ -87,7 +81,7 @@ async def year_funding(session, year: int) -> dict[str, Any]:
     by_kind = await ledger.totals_by_kind(session, ledger_entries.c.year == year)
     budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
     closed = (await session.execute(select(year_closes.c.year).where(year_closes.c.year == year))).first()
-    committed, recovery_due = ledger.paid_and_recovery(by_kind)
+    committed, recovery_due = rules.paid_and_recovery(by_kind)
     return {"year": year, "closed": closed is not None, "budget_fen": budget, "committed_fen": committed,
             "recovery_due_fen": recovery_due, "remaining_fen": None if budget is None else budget - committed,
             "by_kind": by_kind}
@@ -107,9 +101,5 @@ async def ledger_entry(session, entry_id: int) -> Row:
     return (await session.execute(select(ledger_entries).where(ledger_entries.c.id == entry_id))).one()
 
 
-def ledger_query(where: list):
-    return select(ledger_entries).where(*where)
-
-
-async def ledger_export(session, where: list, cap: int = 100_000) -> list[Row]:
-    return (await session.execute(ledger_query(where).order_by(ledger_entries.c.id).limit(cap))).all()
+async def ledger_export(session, query, cap: int = 100_000) -> list[Row]:
+    return (await session.execute(query.order_by(ledger_entries.c.id).limit(cap))).all()
