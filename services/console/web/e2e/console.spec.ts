@@ -122,8 +122,8 @@ test('a project from survey to the money paid, through the console', async ({ pa
   const row = page.locator('tr', { hasText: streetName })
   await expect(async () => {
     await page.reload()
-    await expect(row.getByRole('button', { name: '登记验收结果' })).toBeVisible({ timeout: 2_000 })
-  }).toPass({ timeout: 60_000 })
+    await expect(row.getByRole('button', { name: '登记验收结果' })).toBeVisible({ timeout: 15_000 })
+  }).toPass({ timeout: 240_000 })
   await row.getByRole('button', { name: '登记验收结果' }).click()
   dialog = modal(page, '登记省市验收结果')
   await fillDate(dialog, '决定日期', districtToday())
@@ -136,8 +136,8 @@ test('a project from survey to the money paid, through the console', async ({ pa
   const paid = page.getByTestId('street-paid').locator('.money')
   await expect(async () => {
     await page.reload()
-    await expect(paid).toHaveAttribute('data-fen', '950000000', { timeout: 2_000 })
-  }).toPass({ timeout: 90_000 })
+    await expect(paid).toHaveAttribute('data-fen', '950000000', { timeout: 15_000 })
+  }).toPass({ timeout: 240_000 })
   await expect(paid).toHaveText('950.00 万元')
   await paid.hover()
   await expect(page.locator('.ant-tooltip:visible')).toHaveText('9,500,000.00 元（950000000 分）')

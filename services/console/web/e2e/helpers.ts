@@ -32,12 +32,23 @@ function roleLabel(role: string): string {
     integration: '省市系统', auditor: '审计/考核' } as Record<string, string>)[role]
 }
 
-/** Opens an antd Select by its accessible name and picks the option with this text. */
+/** Opens an antd Select by its accessible name and picks the option with this text (exactly, where one is exact). */
 export async function chooseOption(scope: Page | Locator, name: string, option: string) {
   const page = 'page' in scope ? scope.page() : scope
-  await scope.locator('.ant-select').filter({ has: page.getByRole('combobox', { name, exact: true }) }).first().click()
-  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option')
-    .filter({ hasText: option }).first().click()
+  const combobox = scope.getByRole('combobox', { name, exact: true }).first()
+  const select = scope.locator('.ant-select').filter({ has: page.getByRole('combobox', { name, exact: true }) }).first()
+  await select.click()
+  // This select's own list (another one may still be fading out).
+  const listId = await combobox.getAttribute('aria-controls')
+  const list = page.locator('.ant-select-dropdown').filter({ has: page.locator(`[id="${listId}"]`) })
+  const options = list.locator('.ant-select-item-option')
+  await expect(options.first()).toBeVisible()
+  const exact = options.and(page.locator(`[title="${option}"]`))
+  await ((await exact.count()) > 0 ? exact : options.filter({ hasText: option })).first().click()
+  // A single select closes on a choice; a multiple one stays open for more and is left so.
+  if (!(await select.evaluate((el) => el.classList.contains('ant-select-multiple')))) {
+    await expect(list.locator('.ant-select-item-option').first()).toBeHidden()
+  }
 }
 
 export function modal(page: Page, title: string): Locator {
