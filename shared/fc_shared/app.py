@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -33,6 +32,7 @@ from .logs import configure_logging, request_id_var
 from .metrics import MetricsMiddleware
 from .outbox import OutboxRelay, republish_since
 from .settings import ServiceSettings
+from .strict import InputModel, IsoDateTime
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class ServiceSpec:
     jobs: list[Job] = field(default_factory=list)
     description: str = ""
     version: str = "0.1.0"
+    resources: dict[str, Any] = field(default_factory=dict)  # service collaborators the root built (e.g. a guard)
 
 
 class Runtime:
@@ -130,8 +131,8 @@ def district_today(runtime: RuntimeDep) -> date:
 TodayDep = Annotated[date, Depends(district_today)]
 
 
-class RepublishIn(BaseModel):
-    since: AwareDatetime
+class RepublishIn(InputModel):
+    since: IsoDateTime
 
 
 def _admin_router() -> APIRouter:

@@ -1,10 +1,13 @@
 """JWT bearer auth: HS256 locally (FC_JWT_SECRET), RS256 via an OIDC provider's JWKS in production."""
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Annotated
 
+import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,6 +17,7 @@ from .errors import Problem
 from .settings import PlatformSettings
 
 ROLES = ("district_office", "street", "department", "finance", "integration", "auditor")
+log = logging.getLogger(__name__)
 SCOPED = {"street": "street_code", "department": "department_code", "integration": "scope"}
 
 
@@ -34,18 +38,116 @@ class Principal:
         return self.role != "street" or self.street_code == street_code
 
 
-class TokenVerifier:
-    def __init__(self, settings: PlatformSettings) -> None:
-        self.settings = settings
-        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+class JwksKeys:
+    """The OIDC provider's signing keys, fetched with a non-blocking client and cached.
 
-    def verify(self, token: str) -> Principal:
+    One fetch runs at a time (single-flight): a burst of requests on a cold cache waits for
+    the same fetch. An unknown ``kid`` triggers one refetch (key rotation), at most once per
+    ``jwt_jwks_min_refresh_s``, so tokens with invented kids cannot make us hammer the provider.
+    A provider that cannot be reached within ``jwt_jwks_timeout_s`` is a 503, never a hang; keys
+    fetched before stay in use while it is down.
+    """
+
+    def __init__(self, settings: PlatformSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.url = settings.jwt_jwks_url
+        self.timeout_s = settings.jwt_jwks_timeout_s
+        self.cache_s = settings.jwt_jwks_cache_s
+        self.min_refresh_s = settings.jwt_jwks_min_refresh_s
+        self._transport = transport
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._failed_at: float | None = None
+        self._forced_at: float | None = None
+        self._attempts = 0
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str) -> jwt.PyJWK:
+        now = time.monotonic()
+        fresh = self._fetched_at is not None and now - self._fetched_at < self.cache_s
+        if kid in self._keys and fresh:
+            return self._keys[kid]
+        failed_recently = self._failed_at is not None and now - self._failed_at < self.min_refresh_s
+        if not fresh:
+            if not failed_recently:
+                await self._refresh(self._attempts)
+            elif not self._keys:
+                raise self._unavailable()
+        elif kid not in self._keys and (self._forced_at is None or now - self._forced_at >= self.min_refresh_s):
+            self._forced_at = now  # a kid we do not know: perhaps the provider rotated its keys
+            await self._refresh(self._attempts)
+        if kid not in self._keys:
+            raise Problem(401, "Unauthorized", "invalid token: no signing key with this kid", type_="invalid-token")
+        return self._keys[kid]
+
+    def _unavailable(self) -> Problem:
+        return Problem(503, "Service Unavailable", "the sign-in provider's keys cannot be fetched",
+                       type_="jwks-unavailable", headers={"Retry-After": str(max(1, round(self.min_refresh_s)))})
+
+    async def _refresh(self, attempts_seen: int) -> None:
+        async with self._lock:
+            if self._attempts != attempts_seen:
+                # Another request fetched while this one waited: share its outcome, do not fetch again.
+                if not self._keys:
+                    raise self._unavailable()
+                return
+            try:
+                async with httpx.AsyncClient(timeout=self.timeout_s, transport=self._transport,
+                                             follow_redirects=False) as client:
+                    response = await client.get(self.url, headers={"Accept": "application/json"})
+                response.raise_for_status()
+                keys = {}
+                for data in response.json()["keys"]:
+                    if data.get("use", "sig") != "sig" or "kid" not in data:
+                        continue
+                    try:
+                        keys[data["kid"]] = jwt.PyJWK(data)
+                    except jwt.PyJWTError:
+                        log.warning("JWKS key %s skipped: unsupported", data.get("kid"))
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+                self._attempts += 1  # counted once finished: whoever waited for it shares its outcome
+                self._failed_at = time.monotonic()
+                if self._keys:
+                    log.warning("JWKS unreachable (%r); keeping the keys fetched before", exc)
+                    return
+                log.error("JWKS unreachable: %r", exc)
+                raise self._unavailable() from exc
+            self._attempts += 1
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    @property
+    def fetches(self) -> int:
+        return self._attempts
+
+
+class TokenVerifier:
+    # RS256 only from the provider: ``alg`` in the token header never chooses the algorithm.
+    JWKS_ALGORITHMS = ("RS256",)
+
+    def __init__(self, settings: PlatformSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self.jwks = JwksKeys(settings, transport) if settings.jwt_jwks_url else None
+
+    async def verify(self, token: str) -> Principal:
+        if self.jwks is None:
+            return self._claims(token, self.settings.jwt_secret, ["HS256"])
         try:
-            if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
-                algorithms = ["RS256"]
-            else:
-                key, algorithms = self.settings.jwt_secret, ["HS256"]
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Problem(401, "Unauthorized", f"invalid token: {exc}", type_="invalid-token") from exc
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in self.JWKS_ALGORITHMS:
+            raise Problem(401, "Unauthorized", f"invalid token: algorithm {alg!r} is not allowed",
+                          type_="invalid-token")
+        if not isinstance(kid, str) or not kid:
+            raise Problem(401, "Unauthorized", "invalid token: no kid in its header", type_="invalid-token")
+        key = await self.jwks.key_for(kid)
+        if key.algorithm_name != alg:
+            raise Problem(401, "Unauthorized", f"invalid token: key {kid} does not sign {alg}", type_="invalid-token")
+        return self._claims(token, key.key, [alg])
+
+    def _claims(self, token: str, key, algorithms: list[str]) -> Principal:
+        try:
             claims = jwt.decode(
                 token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer, options={"require": ["sub", "role", "exp", "aud"]}, leeway=30,
@@ -68,12 +170,12 @@ _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT",
                      description="A JWT from the sign-in provider (locally: `make token ROLE=...`).")
 
 
-def current_principal(request: Request,
-                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+async def current_principal(request: Request,
+                            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "Unauthorized", "a bearer token is required", type_="missing-token")
     verifier: TokenVerifier = request.app.state.runtime.verifier
-    principal = verifier.verify(credentials.credentials)
+    principal = await verifier.verify(credentials.credentials)
     route = request.scope.get("route")
     set_request_actor(Actor(principal.sub, principal.role,
                             principal.street_code or principal.department_code or principal.scope),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 TYPE_BASE = "https://future-community.example/problems/"
 
 
@@ -69,6 +71,30 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _method_table(app) -> list[tuple[re.Pattern, set[str]]]:
+    table = getattr(app.state, "allowed_methods_table", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            methods = {m.upper() for m in operations if m.upper() in _HTTP_METHODS}
+            if "GET" in methods:
+                methods.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+            table.append((re.compile(pattern + "$"), methods))
+        app.state.allowed_methods_table = table
+    return table
+
+
+def allowed_methods(request: Request) -> str | None:
+    """Every method the API documents at this path. FastAPI makes one route per method, and
+    Starlette's own 405 names only the first route whose path matched."""
+    methods: set[str] = set()
+    for pattern, allowed in _method_table(request.app):
+        if pattern.match(request.url.path):
+            methods |= allowed
+    return ", ".join(sorted(methods)) if methods else None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
@@ -87,8 +113,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (allow := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": allow}
         return problem_response(request, exc.status_code, _TITLES.get(exc.status_code, "Error"), detail,
-                                headers=getattr(exc, "headers", None))
+                                headers=headers)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception):
@@ -98,5 +127,5 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemModel, "content": {PROBLEM: {}}, "description": _TITLES[status]}
-    for status in (400, 401, 403, 404, 409, 422)
+    for status in (400, 401, 403, 404, 409, 422, 503)  # 503: sign-in provider unreachable (production JWKS)
 }

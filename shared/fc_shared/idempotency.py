@@ -24,7 +24,9 @@ from .uow import UnitOfWork, utcnow
 
 IN_FLIGHT_STALE = timedelta(seconds=60)
 Effect = Callable[[UnitOfWork], Awaitable[tuple[int, Any]]]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+# The header as the schema states it, so a generated client knows the bounds run_idempotent keeps.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                              description="repeat the same request safely: same key, same answer")]
 
 
 def request_hash(method: str, path: str, body: Any) -> str:

@@ -23,6 +23,9 @@ class PlatformSettings(BaseSettings):
     jwt_audience: str = "fc-platform"
     jwt_issuer: str | None = None
     jwt_jwks_url: str | None = None  # production: external OIDC provider (RS256)
+    jwt_jwks_timeout_s: float = 3.0  # one JWKS fetch, connect to last byte
+    jwt_jwks_cache_s: float = 600.0  # keys are refetched after this long
+    jwt_jwks_min_refresh_s: float = 10.0  # unknown kids refetch, and a failed fetch is retried, at most this often
     data_dir: Path = Path(".data")
     sample_data: bool = True
     kafka_bootstrap: str = "127.0.0.1:9092"

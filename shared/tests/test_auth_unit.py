@@ -1,3 +1,4 @@
+import asyncio
 import time
 
 import jwt
@@ -11,7 +12,7 @@ S = PlatformSettings(jwt_secret="unit-test-secret-0123456789abcdef")
 
 
 def verify(token):
-    return TokenVerifier(S).verify(token)
+    return asyncio.run(TokenVerifier(S).verify(token))
 
 
 def test_valid_street_token():

@@ -310,7 +310,7 @@ async def test_a_request_still_in_flight_under_the_same_key_is_409(db_url, spine
     app = spine_app_factory(db_url, consume=False)
     async with app_client(app) as client:
         runtime = app.state.runtime
-        principal = TokenVerifier(runtime.platform).verify(OFFICE["Authorization"].split(" ", 1)[1])
+        principal = await TokenVerifier(runtime.platform).verify(OFFICE["Authorization"].split(" ", 1)[1])
         body = {"name": "slow", "amount_fen": 0}
         async with runtime.sessions() as s, s.begin():  # the first request has started and not finished
             await s.execute(sa_insert(kit.spine.idempotency).values(

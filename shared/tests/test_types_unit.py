@@ -43,3 +43,62 @@ def test_iso_dates_only():
     for bad in ("1.36e-135", 1700000000, "2024-2-29", True, "2024-02-30"):
         with pytest.raises(ValidationError):
             D(on=bad)
+
+
+# --- request bodies read JSON as the schema states it (fc_shared.strict) ----------------------
+
+from datetime import date, datetime  # noqa: E402
+
+from fc_shared.params import ProgrammeDate, ProgrammeMonth  # noqa: E402
+from fc_shared.strict import InputModel, IsoDateTime  # noqa: E402
+
+
+class Loc(InputModel):
+    lat: float
+    lon: float
+
+
+class Body(InputModel):
+    since: IsoDateTime | None = None
+    on: date | None = None
+    area: float | None = None
+    count: int | None = None
+    flag: bool | None = None
+    shares: list[float] = []
+    by_year: dict[str, float] = {}
+    location: Loc | None = None
+    day: ProgrammeDate | None = None
+    month: ProgrammeMonth | None = None
+
+
+@pytest.mark.parametrize("field, value", [
+    ("area", True), ("area", False), ("count", True), ("shares", [0.1, False]), ("by_year", {"2024": True}),
+    ("since", 0), ("since", 0.5), ("since", "0.5"), ("since", "1700000000"), ("since", "2026-05-01T08:00:00"),
+    ("on", 0), ("on", 20240101), ("area", float("nan")), ("area", float("inf")),
+    ("day", "0234-07-31"), ("day", "2101-01-01"), ("month", "0000-01"), ("month", "2026-13"),
+])
+def test_json_types_the_schema_does_not_allow_are_refused(field, value):
+    with pytest.raises(ValidationError) as info:
+        Body(**{field: value})
+    assert info.value.errors()[0]["type"] != "value_error" or field in ("day",)
+
+
+def test_a_boolean_inside_a_nested_model_is_refused():
+    with pytest.raises(ValidationError) as info:
+        Body(location={"lat": 0.0, "lon": False})
+    assert info.value.errors()[0]["loc"] == ("location", "lon")
+
+
+def test_what_the_schema_allows_is_taken():
+    body = Body(since="2026-05-01T08:00:00+08:00", on="2026-05-01", area=3, count=2, flag=False, shares=[0, 0.5],
+                by_year={"2024": 1}, location={"lat": 30.2, "lon": 120}, day="2100-12-31", month="2026-05")
+    assert body.since == datetime.fromisoformat("2026-05-01T08:00:00+08:00") and body.on == date(2026, 5, 1)
+    assert body.area == 3.0 and body.flag is False and body.day == date(2100, 12, 31)
+
+
+def test_the_schema_states_the_programme_calendar():
+    schema = Body.model_json_schema()
+    day = next(s for s in schema["properties"]["day"]["anyOf"] if s.get("type") == "string")
+    month = next(s for s in schema["properties"]["month"]["anyOf"] if s.get("type") == "string")
+    assert day["pattern"].startswith("^(20[0-9]{2}|2100)") and day["format"] == "date"
+    assert month["pattern"].startswith("^(20[0-9]{2}|2100)")

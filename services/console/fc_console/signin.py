@@ -64,13 +64,13 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(settings_of(request).cookie_name)
 
 
-def current_session(request: Request) -> tuple[Principal, dict[str, Any]]:
+async def current_session(request: Request) -> tuple[Principal, dict[str, Any]]:
     """The signed-in principal, checked exactly as the services check it (401 otherwise)."""
     token = session_token(request)
     if not token:
         raise Problem(401, "Unauthorized", "not signed in", type_="missing-token")
     verifier: TokenVerifier = request.app.state.verifier
-    principal = verifier.verify(token)
+    principal = await verifier.verify(token)
     claims = jwt.decode(token, options={"verify_signature": False})
     return principal, claims
 
@@ -122,7 +122,7 @@ async def dev_signin(body: DevSignIn, request: Request, response: Response) -> S
     token = mint_token(s.platform, role=body.role, sub=body.name or f"dev-{body.role}",
                        ttl_s=s.dev_token_ttl_s, **scoped)
     _set_session(response, s, token, s.dev_token_ttl_s)
-    principal = request.app.state.verifier.verify(token)
+    principal = await request.app.state.verifier.verify(token)
     return SessionOut(sub=principal.sub, role=principal.role, street_code=principal.street_code,
                       department_code=principal.department_code, scope=principal.scope,
                       expires_at=int(time.time()) + s.dev_token_ttl_s)
@@ -263,7 +263,7 @@ async def callback(request: Request, code: str | None = None, state: str | None 
     forwarded = tokens.get(s.oidc_forward_token)
     if not forwarded:
         raise Problem(401, "Unauthorized", f"the provider returned no {s.oidc_forward_token}", type_="invalid-token")
-    principal = request.app.state.verifier.verify(forwarded)  # what the services will accept, or 401 now
+    principal = await request.app.state.verifier.verify(forwarded)  # what the services will accept, or 401 now
     claims = jwt.decode(forwarded, options={"verify_signature": False})
     response = RedirectResponse(login_state["next"], status_code=302)
     _set_session(response, s, forwarded, int(claims["exp"]) - int(time.time()))

@@ -1,6 +1,8 @@
 """Notify composition root."""
 from fc_shared.app import ServiceSpec, create_app
+from fc_shared.netpolicy import Resolver
 
+from .adapters.endpoints import endpoint_guard
 from .adapters.tables import spine
 from .entrypoints import api_alerts, api_subscriptions
 from .entrypoints.handlers import CONSUMES, handlers
@@ -8,7 +10,8 @@ from .entrypoints.jobs import dispatch_webhooks, email_sender
 from .settings import NotifySettings
 
 
-def build_spec(settings: NotifySettings | None = None, *, consume: bool = True) -> ServiceSpec:
+def build_spec(settings: NotifySettings | None = None, *, consume: bool = True,
+               resolver: Resolver | None = None) -> ServiceSpec:
     settings = settings or NotifySettings()
     return ServiceSpec(
         name=settings.name, settings=settings, spine=spine,
@@ -16,11 +19,12 @@ def build_spec(settings: NotifySettings | None = None, *, consume: bool = True) 
         consumes=CONSUMES if consume else [], handlers=handlers(settings),
         jobs=[dispatch_webhooks, email_sender],
         description="Signed webhooks to province/city systems, alert inbox, e-mail.",
+        resources={"endpoint_guard": endpoint_guard(settings, resolver)},
     )
 
 
-def build_app(settings: NotifySettings | None = None, *, consume: bool = True):
-    return create_app(build_spec(settings, consume=consume))
+def build_app(settings: NotifySettings | None = None, *, consume: bool = True, resolver: Resolver | None = None):
+    return create_app(build_spec(settings, consume=consume, resolver=resolver))
 
 
 app = build_app()

@@ -1,6 +1,9 @@
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from fc_shared.netpolicy import LOOPBACK, parse_networks
 from fc_shared.settings import ServiceSettings
 
 
@@ -22,6 +25,12 @@ class NotifySettings(ServiceSettings):
     dispatch_interval_s: float = 0.2
     max_in_flight: int = Field(64, ge=1)  # across all endpoints
     per_endpoint_concurrency: int = Field(2, ge=1)
+    # SSRF: endpoints must resolve to public addresses, except networks listed here (JSON list of CIDRs).
+    # Unset: loopback in development (so `make run` and the tests can use a local receiver), none elsewhere.
+    webhook_allowed_networks: list[str] | None = None
+    webhook_resolver: Literal["system", "static"] = "system"  # static: only webhook_hosts and IP literals
+    webhook_hosts: dict[str, list[str]] = Field(default_factory=dict)  # fixed entries, consulted before DNS
+    webhook_resolve_timeout_s: float = 5.0
 
     # E-mail (off unless smtp_host is set).
     smtp_host: str | None = None
@@ -33,6 +42,19 @@ class NotifySettings(ServiceSettings):
     smtp_timeout_s: float = 10.0
     email_retry_schedule_s: list[float] = Field(default_factory=lambda: [0, 30, 120, 600, 3600, 21600], min_length=1)
     email_interval_s: float = 1.0
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _cidrs(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            parse_networks(value)  # a typo is a start-up error, not a silently open or closed door
+        return value
+
+    @property
+    def allowed_webhook_networks(self) -> list[str]:
+        if self.webhook_allowed_networks is not None:
+            return self.webhook_allowed_networks
+        return list(LOOPBACK) if self.platform.env == "development" else []
 
     @property
     def email_enabled(self) -> bool:

@@ -122,7 +122,9 @@ def platform_env(broker) -> dict[str, str]:
     """Environment for service processes and in-process apps under test."""
     return {"FC_JWT_SECRET": TEST_SECRET, "FC_KAFKA_BOOTSTRAP": broker.bootstrap, "FC_ENV": "development",
             "FC_SAMPLE_DATA": "0", "FC_CONSUMER_RETRY_BACKOFF_S": "0.05", "FC_LOG_LEVEL": "INFO",
-            "FC_DOMAIN_GAUGE_INTERVAL_S": "1", "FC_TODAY": TEST_TODAY.isoformat()}
+            "FC_DOMAIN_GAUGE_INTERVAL_S": "1", "FC_TODAY": TEST_TODAY.isoformat(),
+            # Webhook hosts resolve from NOTIFY_WEBHOOK_HOSTS and IP literals only: tests never ask DNS.
+            "NOTIFY_WEBHOOK_RESOLVER": "static"}
 
 
 def platform_settings(bootstrap: str, **overrides: Any) -> PlatformSettings:
@@ -166,14 +168,15 @@ def drop_pg_database(url: str) -> None:
     asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _db_params() -> list:
+def database_params() -> list:
+    """SQLite, then PostgreSQL (marked ``postgres``) unless FC_TEST_POSTGRES=0: for parametrized fixtures."""
     params = [pytest.param("sqlite", id="sqlite")]
     if postgres_enabled():
         params.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
     return params
 
 
-@pytest.fixture(params=_db_params())
+@pytest.fixture(params=database_params())
 def db_url(request, tmp_path) -> str:
     """A fresh, empty database URL: SQLite file, then the same test on PostgreSQL."""
     if request.param == "sqlite":

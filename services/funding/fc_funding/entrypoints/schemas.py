@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from fc_shared.money import Fen, PositiveFen
 from fc_shared.params import IsoDate
+from fc_shared.strict import InputModel
 
 from ..domain import plans
 
@@ -15,8 +16,8 @@ EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward"]
 Category = Literal[plans.EXPENDITURE_CATEGORIES]  # type: ignore[valid-type]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """A request body (fc_shared.strict: unknown fields and JSON types as documented)."""
 
 
 class LedgerEntry(BaseModel):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.params import PROGRAMME_MONTH_PATTERN, YearQuery
 from fc_shared.xlsx import xlsx_response
 
 
@@ -18,7 +19,7 @@ from .deps import AnyRole, Office
 from .schemas import AssessmentEntry, AssessmentOut, BulletinIn, BulletinOut, BulletinSummary, RankingEntry
 
 router = APIRouter(prefix="/api/v1", tags=["bulletins"])
-MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MonthPath = Annotated[str, Path(pattern=PROGRAMME_MONTH_PATTERN)]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 BULLETIN_HEADERS = ("排名", "街道代码", "得分", "创建阶段得分", "节点按时得分", "问题销号得分", "资金支出得分",
@@ -52,7 +53,7 @@ async def publish_bulletin(body: BulletinIn, runtime: RuntimeDep,
 
 
 @router.get("/bulletins", response_model=Page[BulletinSummary])
-async def list_bulletins(runtime: RuntimeDep, page: PageDep, _: AnyRole, year: int | None = None):
+async def list_bulletins(runtime: RuntimeDep, page: PageDep, _: AnyRole, year: YearQuery = None):
     """Published bulletins, newest month first."""
     query = select(bulletins)
     if year is not None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from fc_shared.params import IsoDate
+from fc_shared.params import IsoDate, ProgrammeMonth
+from fc_shared.strict import InputModel
 from fc_shared.money import Fen
+
+from ..domain.catalogue import ORIENTATIONS, SCENARIOS
 
 Level = Literal["city", "province"]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(InputModel):
+    """A request body (fc_shared.strict: unknown fields and JSON types as documented)."""
 
 
 # --- projects, catalogue, evaluations ----------------------------------------------------------
@@ -33,17 +36,21 @@ class ProjectView(BaseModel):
     task_year: int | None
 
 
+Scenario = Literal[tuple(SCENARIOS)]  # type: ignore[valid-type]  # the nine scenarios (九大场景)
+Orientation = Literal[tuple(ORIENTATIONS)]  # type: ignore[valid-type]
+
+
 class IndicatorModel(Strict):
     code: Annotated[str, Field(pattern=r"^[A-Z]{2}-\d{2}$")]
-    scenario: str = Field(max_length=40)
+    scenario: Scenario
     kind: Literal["standard", "optional"]
     title_zh: str = Field(min_length=1, max_length=200)
 
 
 class OrientationModel(Strict):
-    code: str = Field(max_length=40)
+    code: Orientation
     title_zh: str = Field(min_length=1, max_length=40)
-    scenarios: list[str] = Field(max_length=9)
+    scenarios: list[Scenario] = Field(max_length=9, json_schema_extra={"uniqueItems": True})
 
 
 class CatalogueOut(BaseModel):
@@ -156,7 +163,7 @@ class AcceptanceOut(BaseModel):
 
 
 class ReviewConfig(Strict):
-    required_departments: list[Code] = Field(min_length=1, max_length=20)
+    required_departments: list[Code] = Field(min_length=1, max_length=20, json_schema_extra={"uniqueItems": True})
 
 
 # --- integrations -----------------------------------------------------------------------------
@@ -185,7 +192,7 @@ class WebhookAck(BaseModel):
 
 # --- bulletins and assessments ----------------------------------------------------------------
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = ProgrammeMonth
 
 
 class BulletinIn(Strict):

@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from fc_shared.netpolicy import EndpointGuard, GuardedTransport
 from fc_shared.webhooks import headers_for
 
 from ..domain.delivery import AttemptResult
@@ -13,10 +14,12 @@ from ..domain.delivery import AttemptResult
 USER_AGENT = "fc-notify/0.1 (+standard-webhooks)"
 
 
-def webhook_client(max_connections: int, timeout_s: float) -> httpx.AsyncClient:
-    """One pooled client for every delivery: no redirects, no proxy settings from the environment."""
+def webhook_client(max_connections: int, timeout_s: float, guard: EndpointGuard) -> httpx.AsyncClient:
+    """One pooled client for every delivery: no redirects, no proxy settings from the environment, and
+    each connection made to the address ``guard`` checked for that request (SSRF, DNS rebinding)."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=20)
-    return httpx.AsyncClient(follow_redirects=False, limits=limits, trust_env=False, timeout=timeout_s)
+    transport = GuardedTransport(guard, httpx.AsyncHTTPTransport(limits=limits, trust_env=False))
+    return httpx.AsyncClient(follow_redirects=False, transport=transport, trust_env=False, timeout=timeout_s)
 
 
 async def _read_capped(response: httpx.Response, cap: int) -> str:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+ADDRESS_PATTERN = (r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_ADDRESS = re.compile(ADDRESS_PATTERN)
 
 
 def is_address(value: str) -> bool:
     """An e-mail recipient is a plain ``local@domain`` address (no display name, no header injection)."""
-    return len(value) <= 254 and bool(_ADDRESS.match(value))
+    return len(value) <= 254 and bool(_ADDRESS.fullmatch(value))
 
 
 def subject_for(title: str) -> str:

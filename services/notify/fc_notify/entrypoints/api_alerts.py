@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
 from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 from fc_shared.params import RowId
+from fc_shared.strict import IsoDateTime
 
 from ..adapters.tables import alerts, email_recipients, emails
 from ..service_layer import alerts as alert_svc
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["notify"])
 async def list_alerts(runtime: RuntimeDep, principal: InboxReader, page: PageDep,
                       type: Annotated[str | None, Query(max_length=80)] = None,
                       read: bool | None = None, project_id: str | None = None,
-                      street_code: str | None = None, since: AwareDatetime | None = None):
+                      street_code: str | None = None, since: IsoDateTime | None = None):
     """The caller's inbox, newest first: a street its own, the office and finance their role's, an auditor all."""
     query = select(alerts)
     where = alert_svc.inbox_filter(principal)

@@ -5,13 +5,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
 from fc_shared.auth import Principal
+from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, filtered, keyset, page_of
 from fc_shared.params import RowId
+from fc_shared.strict import IsoDateTime
 
 from ..adapters.tables import subscriptions
 from ..service_layer import deliveries as delivery_svc
@@ -35,7 +36,12 @@ router = APIRouter(prefix="/api/v1", tags=["notify"])
 
 @router.post("/subscriptions", status_code=201, response_model=SubscriptionWithSecret)
 async def create_subscription(body: SubscriptionIn, runtime: RuntimeDep, principal: Manager):
-    """Subscribe an endpoint; the `whsec_` secret is in this response and never again."""
+    """Subscribe an endpoint; the `whsec_` secret is in this response and never again.
+
+    The URL must resolve to public addresses only (422 otherwise); every delivery checks again."""
+    refused = await runtime.spec.resources["endpoint_guard"].problem(str(body.url))
+    if refused:
+        raise Problem(422, "Endpoint refused", refused, type_="webhook-target-refused")
     async with runtime.uow() as uow:
         row = await sub_svc.create(uow, principal, str(body.url), body.event_types, body.description)
         await uow.commit()
@@ -112,7 +118,7 @@ async def replay(subscription_id: str, body: ReplayIn, runtime: RuntimeDep, prin
 async def list_deliveries(runtime: RuntimeDep, principal: Reader, page: PageDep,
                           subscription_id: str | None = None,
                           event_type: Annotated[str | None, Query(max_length=120)] = None,
-                          status: DeliveryStatus | None = None, since: AwareDatetime | None = None):
+                          status: DeliveryStatus | None = None, since: IsoDateTime | None = None):
     """Newest first (``since``: created at or after); an integration sees only its own subscriptions' deliveries."""
     async with runtime.sessions() as session:
         items, cursor = await delivery_svc.list_(session, principal, subscription_id=subscription_id,

@@ -34,7 +34,9 @@ class Dispatcher:
         self.lease = timedelta(seconds=self.settings.delivery_timeout_s + 15)
 
     async def run(self) -> None:
-        async with webhook_client(self.settings.max_in_flight, self.settings.delivery_timeout_s) as client:
+        # Every connection goes to an address the endpoint guard checked at that moment (SSRF, DNS rebinding).
+        async with webhook_client(self.settings.max_in_flight, self.settings.delivery_timeout_s,
+                                  self.runtime.spec.resources["endpoint_guard"]) as client:
             try:
                 await every(self.settings.dispatch_interval_s, lambda: self.tick(client), name="webhook dispatcher")
             finally:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field, UrlConstraints, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints, field_validator, model_validator
 
 from fc_shared.events import EventType
+from fc_shared.strict import InputModel, IsoDateTime
 
 from ..domain.alerts import street_recipient
 from ..domain.delivery import url_problem
-from ..domain.email import is_address
+from ..domain.email import ADDRESS_PATTERN, is_address
 
 EndpointUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
 SubscriptionStatus = Literal["active", "paused", "disabled"]
@@ -20,7 +21,7 @@ EmailStatus = Literal["pending", "sent", "failed"]
 
 # --- subscriptions ---------------------------------------------------------------------------
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(InputModel):
     url: EndpointUrl = Field(description="http(s) endpoint without credentials")
     event_types: list[EventType] = Field(default_factory=list, max_length=100, description="empty: every type")
     description: str = Field("", max_length=1000)
@@ -63,8 +64,8 @@ class SubscriptionWithSecret(SubscriptionOut):
     secret: str = Field(description="whsec_… signing secret; shown only in this response")
 
 
-class ReplayIn(BaseModel):
-    since: AwareDatetime
+class ReplayIn(InputModel):
+    since: IsoDateTime
 
 
 class ReplayOut(BaseModel):
@@ -135,23 +136,37 @@ class AlertOut(BaseModel):
 
 # --- e-mail ----------------------------------------------------------------------------------
 
-class EmailRecipientsIn(BaseModel):
-    role: Literal["street", "district_office", "finance"]
-    street_code: str | None = Field(None, min_length=1, max_length=40)
-    addresses: list[str] = Field(max_length=20, description="empty list: no e-mail for this inbox")
+class _Recipients(InputModel):
+    addresses: list[Annotated[str, Field(max_length=254, pattern=ADDRESS_PATTERN)]] = Field(
+        max_length=20, description="empty list: no e-mail for this inbox")
 
     @model_validator(mode="after")
-    def _scope(self) -> "EmailRecipientsIn":
-        if (self.role == "street") != (self.street_code is not None):
-            raise ValueError("street_code is required for role street and not allowed otherwise")
+    def _addresses(self) -> "_Recipients":
         bad = [a for a in self.addresses if not is_address(a)]
         if bad:
             raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
         return self
 
+
+class StreetRecipientsIn(_Recipients):
+    role: Literal["street"]
+    street_code: str = Field(min_length=1, max_length=40)
+
     @property
     def recipient(self) -> str:
-        return street_recipient(self.street_code) if self.role == "street" else self.role
+        return street_recipient(self.street_code)
+
+
+class RoleRecipientsIn(_Recipients):
+    role: Literal["district_office", "finance"]
+
+    @property
+    def recipient(self) -> str:
+        return self.role
+
+
+# A street's inbox names its street; the role inboxes take none (the schema says so: one shape per role).
+EmailRecipientsIn = StreetRecipientsIn | RoleRecipientsIn
 
 
 class EmailRecipientsOut(BaseModel):

@@ -14,7 +14,10 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 # Short enough for tests, same shape as production's schedule.
 FAST = {"retry_schedule_s": [0, 0.3, 0.3, 0.3, 0.3, 0.3], "retry_jitter_ratio": 0.0, "dispatch_interval_s": 0.05,
-        "delivery_timeout_s": 5.0, "email_interval_s": 0.1}
+        "delivery_timeout_s": 5.0, "email_interval_s": 0.1,
+        # No DNS in tests: the few names they subscribe with stand for a receiver on loopback.
+        "webhook_resolver": "static",
+        "webhook_hosts": {name: ["127.0.0.1"] for name in ("province.example", "city.example", "x.example")}}
 
 
 @pytest.fixture
@@ -26,10 +29,10 @@ def notify_db(db_url) -> str:
 @pytest.fixture
 def make_app(notify_db, broker):
     """Build a notify app on the test database; ``consume=False`` leaves Kafka out where the test injects events."""
-    def make(consume: bool = False, **overrides):
+    def make(consume: bool = False, resolver=None, **overrides):
         settings = NotifySettings(database_url=notify_db, platform=platform_settings(broker.bootstrap),
                                   **{**FAST, **overrides})
-        return build_app(settings, consume=consume)
+        return build_app(settings, consume=consume, resolver=resolver)
     return make
 
 

@@ -1,11 +1,12 @@
 """Request and response shapes of the registry API (so OpenAPI tells the truth)."""
 from __future__ import annotations
-from fc_shared.params import IsoDate
+from fc_shared.params import IsoDate, ProgrammeDate
+from fc_shared.strict import InputModel
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ..domain.projects import Level, ProjectType
 
@@ -18,17 +19,14 @@ StreetKind = Literal["subdistrict", "key_town", "town"]  # 街道, 重点乡镇,
 Period = Literal["weekly", "half_monthly", "monthly"]
 
 
-def _programme_day(value: IsoDate) -> date:
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("dates lie between 2000-01-01 and 2100-12-31")
-    return value
+Day = ProgrammeDate
 
 
-Day = Annotated[IsoDate, AfterValidator(_programme_day)]
+MAX_M2 = 1e9  # 1,000 km²: far above any community; a bound so an absurd finite float is a 422
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(InputModel):
+    """A request body (fc_shared.strict: unknown fields and JSON types as documented)."""
 
 
 class StreetIn(Strict):
@@ -52,7 +50,7 @@ class StreetOut(BaseModel):
     created_at: datetime
 
 
-class Location(BaseModel):
+class Location(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
 
@@ -67,8 +65,8 @@ class CommunityFields(Strict):
     needs: LongText = ""
     features: LongText = ""
     spatial_resources: LongText = ""
-    vacant_land_m2: float | None = Field(None, ge=0)
-    idle_public_buildings_m2: float | None = Field(None, ge=0)
+    vacant_land_m2: float | None = Field(None, ge=0, le=MAX_M2)
+    idle_public_buildings_m2: float | None = Field(None, ge=0, le=MAX_M2)
     location: Location | None = None
 
 
@@ -80,17 +78,17 @@ class CommunityIn(CommunityFields):
 class CommunityPatch(Strict):
     # Fields that cannot be cleared are not nullable: omit one to keep it (PATCH semantics).
     name: NonEmpty = None  # type: ignore[assignment]
-    address: LongText | None = None
+    address: LongText = None  # type: ignore[assignment]  # "" empties it
     area_ha: float = Field(None, gt=0, le=100000)
     population: int = Field(None, ge=0, le=10_000_000)
     households: int = Field(None, ge=0, le=10_000_000)
     elderly_share: float = Field(None, ge=0, le=1)
     children_share: float = Field(None, ge=0, le=1)
-    needs: LongText | None = None
-    features: LongText | None = None
-    spatial_resources: LongText | None = None
-    vacant_land_m2: float | None = Field(None, ge=0)
-    idle_public_buildings_m2: float | None = Field(None, ge=0)
+    needs: LongText = None  # type: ignore[assignment]  # "" empties it
+    features: LongText = None  # type: ignore[assignment]  # "" empties it
+    spatial_resources: LongText = None  # type: ignore[assignment]  # "" empties it
+    vacant_land_m2: float | None = Field(None, ge=0, le=MAX_M2)
+    idle_public_buildings_m2: float | None = Field(None, ge=0, le=MAX_M2)
     location: Location | None = None
 
 
@@ -227,8 +225,8 @@ class MilestoneIn(Strict):
 
 
 class MilestonePatch(Strict):
-    title: NonEmpty | None = None
-    planned_on: Day | None = None
+    title: NonEmpty = None  # type: ignore[assignment]  # omit to keep; a milestone always has both
+    planned_on: Day = None  # type: ignore[assignment]
     actual_on: Day | None = None
 
 
@@ -337,16 +335,17 @@ class SpecialPlanOut(BaseModel):
 
 
 class ConfigPatch(Strict):
-    alert_thresholds_days: list[int] | None = Field(None, min_length=1, max_length=10)
-    rag_amber_days: int | None = Field(None, ge=0)
-    rag_red_days: int | None = Field(None, ge=0)
-    scope_min_ha: float | None = Field(None, ge=0)
-    scope_max_ha: float | None = Field(None, gt=0)
-    coverage_target_dates: dict[int, Day] | None = None
+    alert_thresholds_days: list[Annotated[int, Field(ge=1, le=3650)]] | None = Field(None, min_length=1, max_length=10)
+    rag_amber_days: int | None = Field(None, ge=0, le=3650)
+    rag_red_days: int | None = Field(None, ge=0, le=3650)
+    scope_min_ha: float | None = Field(None, ge=0, le=100000)
+    scope_max_ha: float | None = Field(None, gt=0, le=100000)
+    coverage_target_dates: dict[Annotated[int, Field(ge=2000, le=2100)], Day] | None = Field(
+        None, json_schema_extra={"propertyNames": {"pattern": r"^(20[0-9]{2}|2100)$"}})
     plan_upload_days: int | None = Field(None, ge=1, le=365)
     summary_grace_days: int | None = Field(None, ge=0, le=60)
     review_problem_due_days: int | None = Field(None, ge=1, le=365)
-    pipeline_min_applications: int | None = Field(None, ge=0)
+    pipeline_min_applications: int | None = Field(None, ge=0, le=10000)
     coverage_street_kinds: list[StreetKind] | None = Field(None, min_length=1, max_length=3)
 
 
