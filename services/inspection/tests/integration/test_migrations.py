@@ -27,7 +27,7 @@ async def _columns(url: str, table: str) -> set[str]:
 async def test_lifecycle_migration_downgrades_and_upgrades(db_url):
     await asyncio.to_thread(upgrade, SERVICE_DIR, db_url)
     assert {"result_channel", "result_document_id"} <= await _columns(db_url, "acceptances")
-    await asyncio.to_thread(command.downgrade, alembic_config(SERVICE_DIR, db_url), "-1")
+    await asyncio.to_thread(command.downgrade, alembic_config(SERVICE_DIR, db_url), "68b528549ef2")  # below lifecycle
     assert "result_channel" not in await _columns(db_url, "acceptances")
     assert "due_on" not in await _columns(db_url, "problems")
     await asyncio.to_thread(upgrade, SERVICE_DIR, db_url)
