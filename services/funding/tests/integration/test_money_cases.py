@@ -252,3 +252,38 @@ async def test_the_annual_assessment_is_shown_beside_the_money(funding_app, prod
         assert s["assessment"] == [{"month": month, "street_code": "S01", "rank": 2, "score": "71.5"}]
         y = (await client.get("/api/v1/years/2021/funding", headers=kit.FINANCE)).json()
         assert [(e["street_code"], e["rank"]) for e in y["assessment"]] == [("S02", 1), ("S01", 2)]
+
+
+async def test_cancellation_reschedule_and_netting_over_the_broker(funding_app, producer, kit):
+    """The same cases as registry and inspection publish them, through the real broker and the running consumers."""
+    app = funding_app()
+    cancelled, moved, netted = kit.new_id("b-cxl"), kit.new_id("b-rs"), kit.new_id("b-net")
+    async with app_client(app) as client:
+        async def funding_when(p, predicate, message):
+            async def check():
+                r = await client.get(f"/api/v1/projects/{p}/funding", headers=kit.FINANCE)
+                return r.json() if r.status_code == 200 and predicate(r.json()) else None
+            return await async_wait_until(check, 60, 0.2, message=message)
+
+        await producer.send(kit.approved(cancelled, version=1), kit.approved(moved, version=1),
+                            kit.approved(netted, version=1))
+        await producer.send(kit.year_end(cancelled, version=2), kit.year_end(netted, version=2))
+        await funding_when(cancelled, lambda f: f["paid_fen"] == 7 * M, "interim of the project to cancel")
+        await producer.send(kit.project_event("fc.project.cancelled", cancelled, state="cancelled", version=3,
+                                              from_state="approved", to_state="cancelled", note="撤销创建"),
+                            kit.project_event("fc.project.rescheduled", moved, task_year=2021, version=2,
+                                              creation_deadline="2021-12-31", from_state="approved",
+                                              to_state="approved", note="延期", previous_task_year=2020))
+        f = await funding_when(cancelled, lambda f: f["recovery_due_fen"] == 7 * M, "recovery on cancellation")
+        assert _holds(f) == 0
+        await funding_when(moved, lambda f: f["task_year"] == 2021, "the new task year")
+        r = await client.post("/api/v1/years/2020/close", headers=kit.FINANCE)
+        assert [e["project_id"] for e in r.json()["interims"]].count(cancelled) == 1  # the one paid before
+        assert moved not in {e["project_id"] for e in r.json()["interims"]}
+
+        await funding_when(netted, lambda f: f["paid_fen"] == 7 * M, "interim")
+        await producer.send(kit.passed(netted, "city", 2_000_000))
+        await funding_when(netted, lambda f: f["recovery_due_fen"] == 1 * M, "recovery")
+        await producer.send(kit.passed(netted, "province", 12_000_000, decided_on="2022-05-01"))
+        f = await funding_when(netted, lambda f: f["entitlement_fen"] == 12 * M, "province settled")
+        assert (f["recovery_due_fen"], f["offset_fen"], _holds(f)) == (0, 1 * M, 12 * M)
