@@ -60,3 +60,51 @@ async def test_two_processes_race_for_the_first_award_of_a_community(funding_app
             paid = sorted([(await c1.get(f"/api/v1/projects/{p}/funding", headers=kit.FINANCE)).json()["paid_fen"]
                            for p in (a, b)])
             assert paid == [0, 10 * M], round_
+
+
+@pytest.mark.postgres
+def test_two_funding_processes_settle_at_the_same_moment_and_pay_the_community_once(funding_app, kit, db_url, broker,
+                                                                                    tmp_path):
+    """Two OS processes, each a funding instance on the same PostgreSQL database, released together."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fc_devtools.testing import wait_until
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks across processes: PostgreSQL")
+    script = Path(__file__).with_name("settle_process.py")
+    for round_ in range(3):
+        shared = f"k-{kit.new_id()}"
+        a, b = kit.new_id("pa"), kit.new_id("pb")
+
+        async def prepare():
+            app = funding_app(run_workers=False)
+            async with app_client(app):
+                await kit.handle(app, kit.approved(a, community_ids=[shared]),
+                                 kit.approved(b, community_ids=[shared]))
+        asyncio.run(prepare())
+        go = tmp_path / f"go-{round_}"
+        procs, readies = [], []
+        for p in (a, b):
+            ev = tmp_path / f"{p}.json"
+            ev.write_text(kit.passed(p, "city", 12_000_000).to_json())
+            ready = tmp_path / f"{p}.ready"
+            readies.append(ready)
+            procs.append(subprocess.Popen([sys.executable, str(script), db_url, broker.bootstrap, str(ev), str(ready),
+                                           str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          env={**os.environ}))
+        wait_until(lambda: all(r.exists() for r in readies), 60, message="both funding processes ready")
+        go.touch()
+        outs = [proc.communicate(timeout=120) for proc in procs]
+        assert [proc.returncode for proc in procs] == [0, 0], [o[1][-2000:] for o in outs]
+        assert [o[0].decode().strip().splitlines()[-1] for o in outs] == ["handled", "handled"]
+
+        async def paid():
+            app = funding_app(run_workers=False)
+            async with app_client(app) as client:
+                return sorted([(await client.get(f"/api/v1/projects/{p}/funding", headers=kit.FINANCE)).json()
+                               ["paid_fen"] for p in (a, b)])
+        assert asyncio.run(paid()) == [0, 10 * M], round_
