@@ -3,27 +3,39 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SERVICES := registry funding inspection notify
-EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e shared/devtools
+EDITABLES := -e shared $(foreach s,$(SERVICES),-e services/$(s)) -e services/console -e shared/devtools
+WEB := services/console/web
+WEB_SRC := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
 PYTEST_ARGS ?=
 # Hard days for the district's clock: last day of a year, 1 January, 29 February, last day of a 30-day month.
 CALENDAR_DAYS ?= 2026-12-31 2027-01-01 2028-02-29 2027-04-30
 
 .PHONY: install run test test-calendar test-unit test-faults migrate token bench lint clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(WEB)/dist/index.html
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml shared/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml shared/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/console/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt $(EDITABLES) -r requirements-dev.txt
 	touch $@
 
-## make run: migrate, start the broker and the four services with sample data (Ctrl-C stops all)
+## the console's front end: npm ci from the committed lockfile, then vite build (needs Node.js 20)
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SRC)
+	cd $(WEB) && npm run --silent build
+
+## make run: migrate, start the broker, the four services and the console (http://127.0.0.1:8000) with sample data (Ctrl-C stops all)
 run: install
 	$(BIN)/python tools/devrun.py
 
-## make test: unit, integration (SQLite + PostgreSQL, real broker), end-to-end and security tests,
-## then the calendar-marked tests again with the district's day pinned to each of CALENDAR_DAYS
+## make test: the console's Vitest component tests; unit, integration (SQLite + PostgreSQL, real broker),
+## end-to-end (with the console in Debian's Chromium) and security tests, then the calendar-marked tests
+## again with the district's day pinned to each of CALENDAR_DAYS
 test: install
+	cd $(WEB) && npx --no-install vitest run
 	@$(BIN)/python -m pytest -m "not faults" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi
@@ -55,4 +67,4 @@ bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .data .pytest_cache $(WEB)/node_modules $(WEB)/dist $(WEB)/test-results

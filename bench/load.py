@@ -191,7 +191,7 @@ class Load:
             role, claims = ("street", {"street_code": p.street}) if p.step == "apply" else ("district_office", {})
             body: dict[str, Any] = {"action": p.step}
             if p.step == "approve":
-                body["on"] = self.approved_on.isoformat()
+                body.update(on=self.approved_on.isoformat(), level="city", reference="压测批复〔2024〕1号")
             r = await self.request("POST registry /api/v1/projects/{id}/transitions",
                                    f"/api/v1/projects/{p.project_id}/transitions", role, claims=claims, json=body)
             if r is None:

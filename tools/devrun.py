@@ -1,10 +1,12 @@
 """``make run``: migrate, start the broker and the four services, supervise them, load sample data.
 
 Runs in the foreground. A child that dies is restarted with backoff (and the restart is
-logged). Ctrl-C or SIGTERM stops every process it started.
+logged). Ctrl-C or SIGTERM stops every process it started; if the runner itself is killed
+(even with SIGKILL), the kernel sends each child SIGTERM, so nothing it started is orphaned.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -20,6 +22,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tools.services import ROOT, SERVICES  # noqa: E402
 
 PY = sys.executable
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_runner():
+    """A ``preexec_fn`` making the child get SIGTERM when the runner dies, however it dies.
+
+    Linux's PR_SET_PDEATHSIG; the death signal belongs to the thread that forks, so children
+    are started from the runner's main thread only. Elsewhere there is no such guarantee.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    runner = os.getpid()
+
+    def preexec() -> None:
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            os._exit(126)
+        if os.getppid() != runner:  # the runner died before the death signal was armed
+            os._exit(1)
+
+    return preexec
 
 
 def log(msg: str, **fields) -> None:
@@ -40,9 +63,10 @@ class Child:
     backoff: float = field(default=1.0)
 
     def start(self) -> None:
-        out = open(self.logfile, "ab")
-        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                     cwd=ROOT, start_new_session=True)
+        # Its own session, so a Ctrl-C in the terminal reaches only the runner, which stops children in order.
+        with open(self.logfile, "ab") as out:
+            self.proc = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                         cwd=ROOT, start_new_session=True, preexec_fn=die_with_runner())
         self.started_at = time.monotonic()
         log("started", child=self.name, pid=self.proc.pid, log=str(self.logfile))
 
@@ -101,11 +125,19 @@ def main() -> int:
     for svc in SERVICES:
         log("migrating", service=svc.name)
         subprocess.run([PY, "-m", "alembic", "-c", str(svc.directory / "alembic.ini"), "upgrade", "head"],
-                       env=env, cwd=ROOT, check=True)
+                       env=env, cwd=ROOT, check=True, preexec_fn=die_with_runner())
         port = env.get(f"{svc.env_prefix}PORT", str(svc.default_port))
         children.append(Child(svc.name, [PY, "-m", "uvicorn", svc.module, "--host", env.get("FC_HOST", "127.0.0.1"),
-                                         "--port", port, "--no-access-log"],
+                                         "--port", port, "--no-access-log", "--timeout-graceful-shutdown", "10"],
                               env, data_dir / "logs" / f"{svc.name}.log"))
+
+    host = env.get("FC_HOST", "127.0.0.1")
+    console_port = env.get("CONSOLE_PORT", "8000")
+    console_env = {**env, **{f"CONSOLE_{svc.name.upper()}_URL":
+                             f"http://127.0.0.1:{env.get(f'{svc.env_prefix}PORT', svc.default_port)}" for svc in SERVICES}}
+    children.append(Child("console", [PY, "-m", "uvicorn", "fc_console.main:app", "--host", host,
+                                      "--port", console_port, "--no-access-log"],
+                          console_env, data_dir / "logs" / "console.log"))
 
     stopping = False
 
@@ -147,6 +179,9 @@ def main() -> int:
             if not ready_logged and all(wait_http(u + "/healthz", 0.5) for u in urls.values()):
                 ready_logged = True
                 log("all services up", **urls, broker=env["FC_KAFKA_BOOTSTRAP"])
+                console_url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{console_port}"
+                if wait_http(console_url + "/healthz", 30):
+                    log(f"console: open {console_url}/ in a browser", console=console_url)
                 if sample_pending:
                     sample_pending = False
                     from tools.sample_data import load

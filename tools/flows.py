@@ -90,11 +90,13 @@ class Driver:
         return self.call("POST", "registry", f"/api/v1/projects/{project_id}/transitions", role,
                          claims=claims or {}, json={"action": action, **body}).json()
 
-    def approve(self, project_id: str, street_code: str, approved_on: date) -> dict:
+    def approve(self, project_id: str, street_code: str, approved_on: date, level: str | None = None) -> dict:
         self.transition(project_id, "apply", "street", claims={"street_code": street_code})
         self.transition(project_id, "select")
         self.transition(project_id, "submit")
-        return self.transition(project_id, "approve", on=approved_on.isoformat())
+        level = level or self.project_state(project_id)["target_level"]
+        return self.transition(project_id, "approve", on=approved_on.isoformat(), level=level,
+                               reference=f"测试批复〔{approved_on.year}〕{project_id[:4]}号")
 
     def project_state(self, project_id: str) -> dict:
         return self.call("GET", "registry", f"/api/v1/projects/{project_id}", "auditor").json()
@@ -137,11 +139,25 @@ class Driver:
                       json={"department_code": dept, "passed": passed, "findings": "" if passed else "资料不全"})
 
     def post_result(self, acceptance_id: str, level: str, decided_on: date, passed: bool = True,
-                    expect: tuple[int, ...] = (200, 201)) -> httpx.Response:
-        return self.call("POST", "inspection", f"/api/v1/acceptances/{acceptance_id}/result", "integration",
-                         claims={"scope": level}, expect=expect, retry_on=(409,),
-                         json={"passed": passed, "level": level, "decided_on": decided_on.isoformat(),
-                               "reference": f"REF-{uuid.uuid4().hex[:8]}"})
+                    expect: tuple[int, ...] = (200, 201), reference: str | None = None,
+                    on_paper: bool = False, document_id: str | None = None) -> httpx.Response:
+        """The province/city system posts the result, or (``on_paper``) the district office records it."""
+        role, claims = ("district_office", {}) if on_paper else ("integration", {"scope": level})
+        body = {"passed": passed, "level": level, "decided_on": decided_on.isoformat(),
+                "reference": reference or f"REF-{uuid.uuid4().hex[:8]}"}
+        if document_id:
+            body["document_id"] = document_id
+        return self.call("POST", "inspection", f"/api/v1/acceptances/{acceptance_id}/result", role,
+                         claims=claims, expect=expect, retry_on=(409,), json=body)
+
+    def upload_document(self, community_id: str, kind: str, project_id: str, content: bytes = b"%PDF-1.4 scan",
+                        filename: str = "scan.pdf") -> dict:
+        return self.call("POST", "registry", f"/api/v1/communities/{community_id}/documents", "district_office",
+                         data={"kind": kind, "project_id": project_id},
+                         files={"file": (filename, content, "application/pdf")}).json()
+
+    def history(self, project_id: str) -> list[dict]:
+        return self.call("GET", "registry", f"/api/v1/projects/{project_id}/history", "auditor").json()
 
     # --- funding and notify ----------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from fc_shared.settings import PlatformSettings
 STREETS = [
     ("S01", "样例·东湖街道", "subdistrict"), ("S02", "样例·西溪街道", "subdistrict"),
     ("S03", "样例·南山街道", "subdistrict"), ("S04", "样例·北塘街道", "subdistrict"),
-    ("S05", "样例·临江街道", "subdistrict"), ("S06", "样例·云栖镇", "town"),
+    ("S05", "样例·临江街道", "subdistrict"), ("S06", "样例·云栖镇", "key_town"),
     ("S07", "样例·桃源镇", "town"), ("S08", "样例·青石镇", "town"),
 ]
 
@@ -96,6 +96,8 @@ def load(urls: dict[str, str], jwt_secret: str, today: date | None = None) -> di
                 body = {"action": action, "on": min(on, today).isoformat()}
                 if action == "reject":
                     body["note"] = "样例：基础条件不足，暂缓申报"
+                if action == "approve":
+                    body.update(level=level, reference=f"样例批复〔{approved_on.year}〕{index + 1}号")
                 _ok(client.post(f"{reg}/projects/{pid}/transitions", json=body, headers=office))
                 counts["transitions"] += 1
             if stage == "approved":

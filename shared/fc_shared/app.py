@@ -22,6 +22,7 @@ from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
 from .clock import Clock
 from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker
+from .docs import api_description, install_docs
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
 from .inbox import EventConsumer, Handler
 from .kafka import broker_reachable
@@ -175,8 +176,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"Future Community — {spec.name}", description=spec.description, version=spec.version,
-                  lifespan=lifespan, responses=PROBLEM_RESPONSES)
+    env = spec.settings.platform.env
+    app = FastAPI(title=f"Future Community — {spec.name}", description=api_description(spec.description, env),
+                  version=spec.version, lifespan=lifespan, responses=PROBLEM_RESPONSES,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     if spec.settings.platform.cors_origins:
@@ -195,6 +198,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         return response
 
     _ops_routes(app)
+    install_docs(app, env)
     app.include_router(_admin_router())
     for router in spec.routers:
         app.include_router(router)

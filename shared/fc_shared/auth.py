@@ -63,7 +63,8 @@ class TokenVerifier:
                          department_code=claims.get("department_code"), scope=claims.get("scope"))
 
 
-_bearer = HTTPBearer(auto_error=False)
+_bearer = HTTPBearer(auto_error=False, bearerFormat="JWT",
+                     description="A JWT from the sign-in provider (locally: `make token ROLE=...`).")
 
 
 def current_principal(request: Request,

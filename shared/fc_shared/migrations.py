@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection
 
 from .db import is_sqlite, make_engine
@@ -22,8 +22,21 @@ def _do_run(connection: Connection, metadata: MetaData) -> None:
 
 async def _run_async(url: str, metadata: MetaData) -> None:
     engine = make_engine(url)
+    sqlite = is_sqlite(url)
+    if sqlite:
+        # SQLite alters a table by rebuilding it (batch mode); with foreign keys enforced, dropping the old
+        # copy of a table other rows reference fails. Migrations run with them off and are checked after.
+        @event.listens_for(engine.sync_engine, "connect")
+        def _foreign_keys_off(dbapi_conn, _record):  # runs after make_engine's pragmas
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=OFF")
+            cur.close()
     async with engine.connect() as conn:
         await conn.run_sync(_do_run, metadata)
+        if sqlite:
+            broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            if broken:
+                raise RuntimeError(f"migration left rows whose foreign keys point nowhere: {broken[:5]}")
         await conn.commit()
     await engine.dispose()
 

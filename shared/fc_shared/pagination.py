@@ -87,3 +87,17 @@ def page_of(rows: list[Any], params: PageParams, key) -> tuple[list[Any], str | 
         rows = rows[: params.limit]
         return rows, encode_cursor(key(rows[-1]))
     return rows, None
+
+
+def filtered(query: Select, equal: dict | None = None, between: tuple = ()) -> Select:
+    """The filters a list endpoint was given: ``equal`` maps columns to values (``column == value``),
+    ``between`` holds ``(column, low, high)`` bounds; a value left out (None or "") filters nothing."""
+    for column, value in (equal or {}).items():
+        if value is not None and value != "":
+            query = query.where(column == value)
+    for column, low, high in between:
+        if low is not None:
+            query = query.where(column >= low)
+        if high is not None:
+            query = query.where(column <= high)
+    return query

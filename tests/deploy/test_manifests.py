@@ -99,6 +99,9 @@ def settings_env_names() -> set[str]:
         for cls in classes:
             prefix = cls.model_config["env_prefix"]
             names |= {f"{prefix}{field}".upper() for field in cls.model_fields if field != "platform"}
+    from fc_console.settings import ConsoleSettings  # the console: no database, so not one of SERVICES
+
+    names |= {f"CONSOLE_{field}".upper() for field in ConsoleSettings.model_fields if field != "platform"}
     return names
 
 

@@ -14,8 +14,8 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from fc_shared.metrics import gauge_job
 
-from ..service_layer.ledger import PAID_KINDS
+from ..domain.rules import PAID_KINDS
 from .tables import ledger_entries
 
 PAID_FEN = Gauge("fc_paid_fen", "Fen paid to streets (interims, disbursements, rewards, net of reversals) per year",

@@ -13,6 +13,8 @@ LEVELS = ("city", "province")
 LEVEL_RANK = {"city": 1, "province": 2}
 INTERIM_SHARE_PERCENT = 70
 INTERIM_CAP_FEN = 700 * WAN_YUAN_FEN
+PAID_KINDS = ("interim", "disbursement", "reward")  # ledger kinds that pay the street
+MONEY_KINDS = (*PAID_KINDS, "recovery", "repayment")  # kinds that move money (and so may be reversed)
 
 
 def city_award_fen() -> int:
@@ -78,7 +80,6 @@ def entitlement_fen(award: int, expenditure: int) -> int:
     return subsidy_for_expenditure_fen(award, expenditure) + reward_fen(award, expenditure)
 
 
-PAID_KINDS = ("interim", "disbursement", "reward")
 SETTLING_KINDS = ("repayment", "offset")
 
 
@@ -116,6 +117,12 @@ def position(by_kind: Mapping[str, int]) -> Position:
 def repayment_refused(owed_fen: int, amount_fen: int) -> bool:
     """§5.3 追回: a street repays at most the recovery it still owes."""
     return amount_fen <= 0 or amount_fen > owed_fen
+
+
+def paid_and_recovery(by_kind: Mapping[str, int]) -> tuple[int, int]:
+    """§5.3 sums: paid = interim + disbursement + reward entries; recovery due = what is still owed."""
+    held = position(by_kind)
+    return held.paid_fen, held.owed_fen
 
 
 def amount_due_fen(entitlement: int, net_paid: int) -> int:

@@ -1,8 +1,6 @@
 """Ledger routes: project, street and year money, the ledger and its export, year close, reversals, budgets."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -58,9 +56,9 @@ async def project_funding(project_id: str, runtime: RuntimeDep, principal: Reade
 async def list_entries(runtime: RuntimeDep, principal: Reader, page: PageDep, project_id: str | None = None,
                        street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
     """The ledger (台账), oldest first; per project, street, year or kind."""
-    where = views.entry_filters(principal, project_id, street_code, year, kind)
+    query = views.ledger_query(principal, project_id, street_code, year, kind)
     async with runtime.sessions() as session:
-        items, cursor = await fetch_page(session, views.ledger_query(where), ledger_entries.c.id, page)
+        items, cursor = await fetch_page(session, query, ledger_entries.c.id, page)
     return EntryPage(items=[entry_out(r) for r in items], next_cursor=cursor)
 
 
@@ -69,9 +67,9 @@ async def list_entries(runtime: RuntimeDep, principal: Reader, page: PageDep, pr
 async def ledger_xlsx(runtime: RuntimeDep, principal: Reader, project_id: str | None = None,
                       street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
     """The ledger as a spreadsheet with Chinese headers (资金台账)."""
-    where = views.entry_filters(principal, project_id, street_code, year, kind)
+    query = views.ledger_query(principal, project_id, street_code, year, kind)
     async with runtime.sessions() as session:
-        rows = await views.ledger_export(session, where)
+        rows = await views.ledger_export(session, query)
     data = [(r.id, r.project_id, r.street_code, KIND_ZH.get(r.kind, r.kind), f"{r.amount_fen / 100:.2f}",
              r.amount_fen, ",".join(r.rules), r.basis, r.year, r.source_event_id or "", r.reverses_entry_id or "",
              r.reason or "", r.reference or "", r.booked_on.isoformat() if r.booked_on else "",

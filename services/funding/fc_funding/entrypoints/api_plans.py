@@ -42,11 +42,11 @@ async def list_expenditures(project_id: str, runtime: RuntimeDep, principal: Rea
                             category: Category | None = None, eligible: bool | None = None,
                             reported_from: IsoDate | None = None, reported_to: IsoDate | None = None):
     """Reported expenditures of one project, with totals by category and the eligible total."""
-    where = svc.expenditure_filters(project_id, category, eligible, reported_from, reported_to)
+    query = svc.expenditure_query(project_id, category, eligible, reported_from, reported_to)
     async with runtime.sessions() as session:
         await visible_project(session, project_id, principal)
         totals = await svc.expenditure_totals(session, project_id)
-        items, cursor = await fetch_page(session, svc.expenditure_query(where), expenditures.c.id, page)
+        items, cursor = await fetch_page(session, query, expenditures.c.id, page)
     return ExpenditurePage(items=[expenditure_out(r) for r in items], next_cursor=cursor, **totals)
 
 

@@ -28,9 +28,6 @@ from ..adapters.tables import (
 )
 from ..domain import plans, rules
 
-PAID_KINDS = rules.PAID_KINDS
-MONEY_KINDS = (*PAID_KINDS, "recovery", "repayment")
-
 
 async def lock_project(uow: UnitOfWork, project_id: str) -> Row | None:
     stmt = select(projects).where(projects.c.id == project_id).with_for_update()
@@ -60,12 +57,6 @@ async def totals_by_kind(session, *where) -> dict[str, int]:
     return {kind: int(total) for kind, total in (await session.execute(stmt)).all()}
 
 
-def paid_and_recovery(by_kind: dict[str, int]) -> tuple[int, int]:
-    """Paid out, and recovery still owed."""
-    held = rules.position(by_kind)
-    return held.paid_fen, held.owed_fen
-
-
 async def coverage(session, project: Row) -> tuple[str | None, dict[str, str]]:
     """F3 across projects: the level this project counts as covered at (every community covered at it or above,
     through other projects), and each community already covered with its highest level."""
@@ -87,7 +78,7 @@ async def covered_level(session, project: Row) -> str | None:
 
 async def _committed_in_year(session, year: int) -> int:
     stmt = select(func.coalesce(func.sum(ledger_entries.c.amount_fen), 0)).where(
-        ledger_entries.c.year == year, ledger_entries.c.kind.in_(PAID_KINDS))
+        ledger_entries.c.year == year, ledger_entries.c.kind.in_(rules.PAID_KINDS))
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -98,7 +89,7 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
                     extra: dict[str, Any] | None = None) -> int:
     """Append one entry; payments and recoveries are announced, and payments are checked against the budget."""
     session = uow.session
-    committed_before = await _committed_in_year(session, year) if kind in PAID_KINDS else 0
+    committed_before = await _committed_in_year(session, year) if kind in rules.PAID_KINDS else 0
     result = await session.execute(insert(ledger_entries).values(
         project_id=project.id, street_code=project.street_code, kind=kind, amount_fen=amount_fen,
         rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
@@ -110,7 +101,7 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
     if reverses_entry_id is not None:
         # Announced too (negative amount), so projections downstream keep the same totals.
         common.update(reverses_entry_id=reverses_entry_id, reason=reason)
-    if kind in PAID_KINDS:
+    if kind in rules.PAID_KINDS:
         uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
         if reverses_entry_id is not None:
             return entry_id
@@ -278,7 +269,7 @@ async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) ->
     if entry is None:
         raise Problem(404, "Not Found", "no such ledger entry")
     project = await lock_project(uow, entry.project_id)
-    if entry.kind not in MONEY_KINDS:
+    if entry.kind not in rules.MONEY_KINDS:
         raise Problem(409, "Not reversible", "only interim, disbursement, reward and recovery entries are reversed",
                       type_="not-reversible")
     if entry.reverses_entry_id is not None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
 from fc_shared.db import upsert
+from fc_shared.pagination import filtered
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import capital_plans, expenditures
@@ -43,22 +44,12 @@ async def expenditure_totals(session, project_id: str) -> dict[str, Any]:
             "by_category": by_category}
 
 
-def expenditure_filters(project_id: str, category: str | None, eligible: bool | None,
-                        reported_from: date | None, reported_to: date | None) -> list:
-    where = [expenditures.c.project_id == project_id]
-    if category:
-        where.append(expenditures.c.category == category)
-    if eligible is not None:
-        where.append(expenditures.c.eligible.is_(eligible))
-    if reported_from:
-        where.append(expenditures.c.reported_on >= reported_from)
-    if reported_to:
-        where.append(expenditures.c.reported_on <= reported_to)
-    return where
-
-
-def expenditure_query(where: list):
-    return select(expenditures).where(*where)
+def expenditure_query(project_id: str, category: str | None, eligible: bool | None,
+                      reported_from: date | None, reported_to: date | None):
+    """A project's reported expenditures, filtered by category, eligibility and report date."""
+    return filtered(select(expenditures).where(expenditures.c.project_id == project_id),
+                    {expenditures.c.category: category, expenditures.c.eligible: eligible},
+                    [(expenditures.c.reported_on, reported_from, reported_to)])
 
 
 def capital_plan_view(row: Row) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
+from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import utcnow
-
-from fc_shared.db import upsert
+from fc_shared.pagination import filtered
 
 from ..adapters.tables import (
     approvals,
@@ -42,19 +42,12 @@ def street_filter(principal: Principal, street_code: str | None) -> str | None:
     return street_code
 
 
-def entry_filters(principal: Principal, project_id: str | None, street_code: str | None, year: int | None,
-                  kind: str | None) -> list:
-    where = []
-    street = street_filter(principal, street_code)
-    if street:
-        where.append(ledger_entries.c.street_code == street)
-    if project_id:
-        where.append(ledger_entries.c.project_id == project_id)
-    if year is not None:
-        where.append(ledger_entries.c.year == year)
-    if kind:
-        where.append(ledger_entries.c.kind == kind)
-    return where
+def ledger_query(principal: Principal, project_id: str | None, street_code: str | None, year: int | None,
+                 kind: str | None):
+    """Ledger entries the caller may see, filtered by project, street, year and kind."""
+    return filtered(select(ledger_entries), {
+        ledger_entries.c.street_code: street_filter(principal, street_code),
+        ledger_entries.c.project_id: project_id, ledger_entries.c.year: year, ledger_entries.c.kind: kind})
 
 
 async def project_funding(session, project: Row) -> dict[str, Any]:
@@ -177,9 +170,5 @@ async def ledger_entry(session, entry_id: int) -> Row:
     return (await session.execute(select(ledger_entries).where(ledger_entries.c.id == entry_id))).one()
 
 
-def ledger_query(where: list):
-    return select(ledger_entries).where(*where)
-
-
-async def ledger_export(session, where: list, cap: int = 100_000) -> list[Row]:
-    return (await session.execute(ledger_query(where).order_by(ledger_entries.c.id).limit(cap))).all()
+async def ledger_export(session, query, cap: int = 100_000) -> list[Row]:
+    return (await session.execute(query.order_by(ledger_entries.c.id).limit(cap))).all()

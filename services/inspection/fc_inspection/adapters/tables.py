@@ -23,6 +23,16 @@ spine = spine_tables(metadata)
 # Registry projects: enough to decide acceptance and rank streets without calling registry.
 projects = Table("projects", metadata, *project_projection_columns())
 
+# Each project's state after each registry event (by row version), dated by the step's own date: a bulletin
+# reads the stage a project had reached as of a month's last day (§5.6).
+project_states = Table(
+    "project_states", metadata,
+    Column("project_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("state", String(30), nullable=False),
+    Column("effective_on", Date, nullable=False),
+)
+
 streets = Table(
     "streets", metadata,
     Column("code", String(40), primary_key=True),
@@ -46,6 +56,7 @@ problems = Table(
     Column("project_id", String(36), nullable=True),
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date, nullable=True),
+    Column("due_on", Date, nullable=True),
 )
 
 # Funding's expenditure reports, one row per event (each report is an amount spent, not a running total).
@@ -129,6 +140,8 @@ acceptances = Table(
     Column("result_reference", String(200), nullable=True),
     Column("result_by", String(200), nullable=True),
     Column("result_at", UtcDateTime(), nullable=True),
+    Column("result_channel", String(20), nullable=True),  # integration | paper (recorded by the district office)
+    Column("result_document_id", String(36), nullable=True),  # the scan, a registry document of the project
 )
 
 # One row per required department of an acceptance, so a department's list is a join.

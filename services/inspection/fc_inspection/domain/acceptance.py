@@ -9,7 +9,7 @@ LEVEL_RANK = {"city": 1, "province": 2}
 DEFAULT_REQUIRED_DEPARTMENTS = ("housing", "civil_affairs", "development_reform", "finance")
 
 # Acceptance states in inspection. ``requested`` and ``district_reviewed`` are open;
-# ``returned`` (a department failed it), ``passed`` and ``failed`` are closed.
+# ``returned`` (a department failed it), ``passed``, ``failed`` and ``cancelled`` (the project was cancelled, 撤销创建) are closed.
 OPEN_STATES = ("requested", "district_reviewed")
 # Project states that inspection's own events cause; while inspection holds no open
 # acceptance they only mean the registry has not yet caught up with a closed one.
@@ -36,6 +36,19 @@ def effective_state(project: ProjectFacts, has_open_acceptance: bool) -> str:
     return project.state
 
 
+RESULT_ROLES = {"integration": "integration", "district_office": "paper"}
+
+
+def result_poster_problem(role: str, scope: str | None, level: str) -> str | None:
+    """§4.7(3): a province/city system posts results of its own level; the district office records any level's
+    result that arrived on paper (纸质批复), with the same effects."""
+    if role == "integration" and scope != level:
+        return f"a {scope} integration posts only {scope}-level results"
+    if role not in RESULT_ROLES:
+        return f"role {role} does not record acceptance results"
+    return None
+
+
 def highest_level(*levels: str | None) -> str | None:
     """F3/§4.7: the highest acceptance level reached, from the registry's projection and inspection's own results."""
     known = [lv for lv in levels if lv in LEVEL_RANK]
@@ -48,9 +61,10 @@ def application_refusal(project: ProjectFacts, level: str, has_open_acceptance: 
     if has_open_acceptance:
         return "the project already has an open acceptance application"
     state = effective_state(project, has_open_acceptance)
-    # A named project (命名) has left the diagram's acceptance loop: the registry moves it no further (§4.7).
-    if state not in ("approved", "accepted") or (state != "approved" and not project.accepted_level):
-        return f"the project is {state}; acceptance needs an approved project (or one accepted at city applying for province)"
+    # Naming never blocks a higher level: a project accepted (and perhaps named) at city may apply for province.
+    if state not in ("approved", "accepted", "named") or (state != "approved" and not project.accepted_level):
+        return (f"the project is {state}; acceptance needs an approved project (or one accepted or named at city "
+                "applying for province)")
     if project.accepted_level and LEVEL_RANK[level] <= LEVEL_RANK[project.accepted_level]:
         return f"the project is already accepted at {project.accepted_level} level; only a higher level may be applied for"
     if latest_evaluation is None:

@@ -4,9 +4,11 @@ Score of a street for a month, out of 100 points (rounded half-up to 0.01)::
 
     score = 40 × stage + 20 × milestones + 20 × problems + 20 × spending
 
-over the street's *active* projects (every project except ``rejected`` and ``withdrawn``):
+over the street's *active* projects as of the month's last day (every project created by then except
+``rejected``, ``withdrawn``, ``declined`` and ``cancelled`` ones):
 
-- stage: the mean stage reached, each project's state ranked
+- stage: the mean stage reached on the month's last day (from each project's dated history: the state of
+  its newest step dated on or before that day), each state ranked
   draft 0, applied 1, selected 2, submitted 3, approved 4, accepting 5,
   district_reviewed 6, accepted 7, named 8 — divided by 8 (0…1);
 - milestones: milestones planned on or before the month's last day that were
@@ -16,6 +18,11 @@ over the street's *active* projects (every project except ``rejected`` and ``wit
   problems opened by then (1 when none was opened);
 - spending: eligible expenditure reported by the month's end ÷ the planned
   construction total of the street's capital plans, capped at 1 (0 without a plan).
+
+Problems open past their due date on the month's last day are shown beside the score
+(``problems_overdue``); they are not a fifth term. Everything is read as of the month's last day, so a
+bulletin of a past month does not change when later steps are recorded; a month is published only after
+it has ended (409 before), and once (409 again).
 
 A street with no active project scores 0. Streets are ranked by score (highest
 first); equal scores share a rank (1, 2, 2, 4), listed by street code.
@@ -34,7 +41,7 @@ from typing import Any
 STAGE_RANK = {"draft": 0, "applied": 1, "selected": 2, "submitted": 3, "approved": 4, "accepting": 5,
               "district_reviewed": 6, "accepted": 7, "named": 8}
 TOP_STAGE = 8
-INACTIVE_STATES = ("rejected", "withdrawn")
+INACTIVE_STATES = ("rejected", "withdrawn", "declined", "cancelled")
 WEIGHTS = {"stage": 40, "milestones": 20, "problems": 20, "spending": 20}
 
 
@@ -46,6 +53,7 @@ class StreetProgress:
     milestones_on_time: int = 0
     problems_opened: int = 0
     problems_closed: int = 0
+    problems_overdue: int = 0
     spent_fen: int = 0
     planned_fen: int = 0
 
@@ -57,6 +65,16 @@ class RankedStreet:
     score: Decimal
     components: dict[str, Decimal] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+
+
+def state_as_of(history: list[tuple[int, Any, str]], end: Any, current: str) -> str | None:
+    """§5.6: a project's state on ``end`` from its dated steps (version, date, state); None if created later.
+
+    A project known only from before dated steps were kept has no history: its current state is used."""
+    if not history:
+        return current
+    reached = [(version, state) for version, on, state in history if on <= end]
+    return max(reached)[1] if reached else None
 
 
 def points(value: Fraction) -> Decimal:
@@ -105,6 +123,7 @@ def rank_streets(progress: list[StreetProgress]) -> list[RankedStreet]:
             inputs={"active_projects": sum(1 for s in p.project_states if s not in INACTIVE_STATES),
                     "milestones_due": p.milestones_due, "milestones_on_time": p.milestones_on_time,
                     "problems_opened": p.problems_opened, "problems_closed": p.problems_closed,
+                    "problems_overdue": p.problems_overdue,
                     "spent_fen": p.spent_fen, "planned_fen": p.planned_fen}))
     return ranked
 

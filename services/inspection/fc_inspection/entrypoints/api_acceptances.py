@@ -12,13 +12,13 @@ from fc_shared.auth import Principal
 from fc_shared.errors import Problem
 from fc_shared.params import IsoDate
 from fc_shared.idempotency import IdempotencyKey, run_idempotent
-from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 
 from ..adapters.tables import acceptance_departments, acceptances, integrations, reviews
 from ..service_layer import acceptances as svc
 from ..service_layer import integrations as integ
 from ..service_layer.access import may_see, not_found
-from .deps import Auditing, Department, Integration, Office, ReviewConfigReader, Viewer, Writer
+from .deps import Auditing, Department, IntegrationOrOffice, Office, ReviewConfigReader, Viewer, Writer
 from .schemas import (
     AcceptanceIn,
     AcceptanceOut,
@@ -44,7 +44,8 @@ async def acceptance_out(session, row) -> AcceptanceOut:
     result = None
     if row.result_passed is not None:
         result = ResultOut(passed=row.result_passed, level=row.level, decided_on=row.result_decided_on,
-                           reference=row.result_reference, recorded_at=row.result_at)
+                           reference=row.result_reference, recorded_at=row.result_at, recorded_by=row.result_by,
+                           channel=row.result_channel, document_id=row.result_document_id)
     return AcceptanceOut(
         id=row.id, project_id=row.project_id, street_code=row.street_code, level=row.level, state=row.state,
         required_departments=list(row.required_departments),
@@ -104,14 +105,9 @@ async def list_acceptances(runtime: RuntimeDep, page: PageDep, principal: Viewer
     if department_code:
         query = query.join(acceptance_departments, acceptance_departments.c.acceptance_id == acceptances.c.id).where(
             acceptance_departments.c.department_code == department_code)
-    for column, value in ((acceptances.c.street_code, street_code), (acceptances.c.project_id, project_id),
-                          (acceptances.c.state, state), (acceptances.c.level, level)):
-        if value is not None:
-            query = query.where(column == value)
-    if applied_from:
-        query = query.where(acceptances.c.applied_on >= applied_from)
-    if applied_to:
-        query = query.where(acceptances.c.applied_on <= applied_to)
+    query = filtered(query, {acceptances.c.street_code: street_code, acceptances.c.project_id: project_id,
+                             acceptances.c.state: state, acceptances.c.level: level},
+                     [(acceptances.c.applied_on, applied_from, applied_to)])
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, acceptances.c.seq, page)
         items = [await acceptance_out(session, r) for r in rows]
@@ -136,12 +132,14 @@ async def review_acceptance(acceptance_id: str, body: ReviewIn, runtime: Runtime
 
 @router.post("/acceptances/{acceptance_id}/result", response_model=AcceptanceOut)
 async def post_result(acceptance_id: str, body: ResultIn, request: Request, runtime: RuntimeDep,
-                      principal: Integration,
+                      principal: IntegrationOrOffice,
                       idempotency_key: IdempotencyKey = None):
-    """The province/city result (its scope must equal the level); the same result again changes nothing."""
+    """The province/city result: posted by its system (scope = level), or recorded by the district office when it
+    arrived on paper (any level, `reference` required, optional `document_id` of the scan uploaded to registry).
+    Same effects either way; the same result again, by either channel, changes nothing."""
     async def effect(uow):
         await svc.record_result(uow, principal.key, principal.scope, acceptance_id, body.passed, body.level,
-                                body.decided_on, body.reference)
+                                body.decided_on, body.reference, role=principal.role, document_id=body.document_id)
         row = (await uow.session.execute(select(acceptances).where(acceptances.c.id == acceptance_id))).first()
         return 200, await acceptance_out(uow.session, row)
 

@@ -11,6 +11,7 @@ from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, fetch_page
 from fc_shared.xlsx import xlsx_response
 
+
 from ..adapters.tables import bulletins
 from ..service_layer import bulletins as svc
 from .deps import AnyRole, Office
@@ -21,7 +22,8 @@ MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 BULLETIN_HEADERS = ("排名", "街道代码", "得分", "创建阶段得分", "节点按时得分", "问题销号得分", "资金支出得分",
-                    "在建项目数", "到期节点数", "按时节点数", "问题数", "已销号问题数", "已支出(分)", "计划投资(分)")
+                    "在建项目数", "到期节点数", "按时节点数", "问题数", "已销号问题数", "已支出(分)", "计划投资(分)",
+                    "逾期问题数")
 
 
 def _bulletin_out(row) -> BulletinOut:
@@ -40,7 +42,8 @@ async def _published(runtime, month: str):
 @router.post("/bulletins", status_code=201, response_model=BulletinOut)
 async def publish_bulletin(body: BulletinIn, runtime: RuntimeDep,
                            principal: Office):
-    """Compute and freeze the month's ranking of every street; a month is published once (409 after)."""
+    """Compute the month's ranking of every street as of its last day and freeze it; only once the month has
+    ended (409 before) and once (409 after)."""
     async with runtime.uow() as uow:
         row = await svc.publish(uow, principal.key, body.month)
         await uow.commit()
@@ -68,7 +71,8 @@ async def bulletin_xlsx(month: MonthPath, runtime: RuntimeDep, _: AnyRole):
     rows = [(e["rank"], e["street_code"], e["score"], e["components"]["stage"], e["components"]["milestones"],
              e["components"]["problems"], e["components"]["spending"], e["inputs"]["active_projects"],
              e["inputs"]["milestones_due"], e["inputs"]["milestones_on_time"], e["inputs"]["problems_opened"],
-             e["inputs"]["problems_closed"], e["inputs"]["spent_fen"], e["inputs"]["planned_fen"])
+             e["inputs"]["problems_closed"], e["inputs"]["spent_fen"], e["inputs"]["planned_fen"],
+             e["inputs"].get("problems_overdue", 0))
             for e in row.ranking]
     return xlsx_response(f"未来社区月度评价通报-{month}.xlsx", f"{month}评价通报", BULLETIN_HEADERS, rows)
 

@@ -11,6 +11,7 @@ Office = Annotated[Principal, require("district_office")]
 Writer = Annotated[Principal, require("district_office", "street")]
 Department = Annotated[Principal, require("department")]
 Integration = Annotated[Principal, require("integration")]
+IntegrationOrOffice = Annotated[Principal, require("integration", "district_office")]  # results, also on paper
 ProjectReader = Annotated[Principal, require(*READ_ALL, "street")]
 Viewer = Annotated[Principal, require(*READ_ALL, "street", "department", "integration")]
 ReviewConfigReader = Annotated[Principal, require(*READ_ALL, "department", "street")]

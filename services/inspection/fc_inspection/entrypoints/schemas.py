@@ -114,7 +114,10 @@ class ResultIn(Strict):
     passed: bool = Field(strict=True)
     level: Level
     decided_on: IsoDate
-    reference: str = Field(min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=200, pattern=r"\S", description="the decision's 文号 (required)")
+    document_id: str | None = Field(None, min_length=1, max_length=36,
+                                    description="paper results: the scanned decision, uploaded to registry as a "
+                                                "document (kind acceptance_decision) of the project")
 
 
 class ReviewOut(BaseModel):
@@ -130,6 +133,9 @@ class ResultOut(BaseModel):
     decided_on: IsoDate
     reference: str
     recorded_at: datetime
+    recorded_by: str | None = None
+    channel: str | None = None  # integration | paper
+    document_id: str | None = None
 
 
 class AcceptanceOut(BaseModel):
@@ -137,7 +143,7 @@ class AcceptanceOut(BaseModel):
     project_id: str
     street_code: str
     level: str
-    state: Literal["requested", "district_reviewed", "returned", "passed", "failed"]
+    state: Literal["requested", "district_reviewed", "returned", "passed", "failed", "cancelled"]
     required_departments: list[str]
     pending_departments: list[str]
     final_expenditure_fen: FinalExpenditure

@@ -19,11 +19,13 @@ from ..domain.acceptance import (
     DEFAULT_REQUIRED_DEPARTMENTS,
     EvaluationFacts,
     ProjectFacts,
+    RESULT_ROLES,
     Result,
     application_refusal,
     declared_expenditure_refusal,
     highest_level,
     result_conflict,
+    result_poster_problem,
     review_outcome,
 )
 from .access import not_found, visible_project
@@ -155,14 +157,17 @@ def _recorded(row) -> Result | None:
                   reference=row.result_reference)
 
 
-async def record_result(uow: UnitOfWork, by: str, scope: str, acceptance_id: str, passed: bool, level: str,
-                        decided_on: date, reference: str) -> bool:
-    """§4.7(3): the province/city result; True if it took effect now, False if it was already recorded."""
-    if level != scope:
-        raise Problem(403, "Forbidden", f"a {scope} integration posts only {scope}-level results",
-                      type_="forbidden-scope")
+async def record_result(uow: UnitOfWork, by: str, scope: str | None, acceptance_id: str, passed: bool, level: str,
+                        decided_on: date, reference: str, *, role: str = "integration",
+                        document_id: str | None = None) -> bool:
+    """§4.7(3): the province/city result, posted by its system or recorded from paper by the district office.
+
+    True if it took effect now, False if the same result was already recorded (by either channel)."""
+    refusal = result_poster_problem(role, scope, level)
+    if refusal:
+        raise Problem(403, "Forbidden", refusal, type_="forbidden-scope")
     row = await _locked(uow, acceptance_id)
-    if row is None or row.level != scope:
+    if row is None or (role == "integration" and row.level != scope):
         raise not_found("acceptance")
     posted = Result(passed=passed, level=level, decided_on=decided_on.isoformat(), reference=reference)
     conflict = result_conflict(row.state, row.level, _recorded(row), posted)
@@ -171,15 +176,18 @@ async def record_result(uow: UnitOfWork, by: str, scope: str, acceptance_id: str
     if row.state in ("passed", "failed"):
         return False
     state = "passed" if passed else "failed"
+    channel = RESULT_ROLES[role]
     done = await uow.session.execute(update(acceptances).where(and_(
         acceptances.c.id == acceptance_id, acceptances.c.state == "district_reviewed")).values(
         state=state, open_project_id=None, result_passed=passed, result_decided_on=decided_on,
-        result_reference=reference, result_by=by, result_at=utcnow()))
+        result_reference=reference, result_by=by, result_at=utcnow(), result_channel=channel,
+        result_document_id=document_id))
     if done.rowcount != 1:  # lost a race the row lock should have prevented; let the caller retry cleanly
         raise _conflict("the acceptance changed while the result was being recorded", "result-refused")
     data: dict[str, Any] = {"acceptance_id": acceptance_id, "project_id": row.project_id,
                             "street_code": row.street_code, "level": level, "decided_on": decided_on.isoformat(),
-                            "reference": reference}
+                            "reference": reference, "channel": channel, "recorded_by": by,
+                            "document_id": document_id}
     if passed:
         uow.emit("fc.acceptance.passed", row.project_id, {**data, "final_expenditure_fen": expenditure_of(row)})
     else:

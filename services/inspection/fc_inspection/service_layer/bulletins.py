@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import bulletins, capital_plans, expenditures, milestones, problems, projects, streets
-from ..domain.bulletin import StreetProgress, annual_rollup, rank_streets
+from ..adapters.tables import (bulletins, capital_plans, expenditures, milestones, problems, project_states, projects,
+                              streets)
+from ..domain.bulletin import StreetProgress, annual_rollup, rank_streets, state_as_of
 
 
 def month_end(month: str) -> date:
@@ -26,9 +27,15 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
     """Every street inspection knows, with its progress inputs as of ``end``."""
     codes = {r.code for r in (await session.execute(select(streets.c.code))).all()}
     states: dict[str, list[str]] = defaultdict(list)
-    for r in (await session.execute(select(projects.c.street_code, projects.c.state))).all():
-        states[r.street_code].append(r.state)
+    dated: dict[str, list] = defaultdict(list)
+    for r in (await session.execute(select(project_states).order_by(project_states.c.project_id,
+                                                                    project_states.c.version))).all():
+        dated[r.project_id].append(r)
+    for r in (await session.execute(select(projects.c.id, projects.c.street_code, projects.c.state))).all():
         codes.add(r.street_code)
+        state = state_as_of([(h.version, h.effective_on, h.state) for h in dated.get(r.id, [])], end, r.state)
+        if state is not None:
+            states[r.street_code].append(state)
     due: dict[str, int] = defaultdict(int)
     on_time: dict[str, int] = defaultdict(int)
     for r in (await session.execute(select(milestones).where(milestones.c.planned_on <= end))).all():
@@ -37,10 +44,13 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
             on_time[r.street_code] += 1
     opened: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
+    overdue: dict[str, int] = defaultdict(int)
     for r in (await session.execute(select(problems).where(problems.c.opened_on <= end))).all():
         opened[r.street_code] += 1
         if r.closed_on is not None and r.closed_on <= end:
             closed[r.street_code] += 1
+        elif r.due_on is not None and r.due_on < end:
+            overdue[r.street_code] += 1
     spent = dict((await session.execute(
         select(expenditures.c.street_code, func.sum(expenditures.c.amount_fen))
         .where(expenditures.c.eligible.is_(True), expenditures.c.reported_on <= end)
@@ -50,14 +60,16 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
         .group_by(capital_plans.c.street_code))).all())
     return [StreetProgress(street_code=c, project_states=tuple(states[c]), milestones_due=due[c],
                            milestones_on_time=on_time[c], problems_opened=opened[c], problems_closed=closed[c],
+                           problems_overdue=overdue[c],
                            spent_fen=int(spent.get(c) or 0), planned_fen=int(planned.get(c) or 0))
             for c in sorted(codes)]
 
 
 async def publish(uow: UnitOfWork, by: str, month: str) -> dict[str, Any]:
-    if month_end(month).replace(day=1) > uow.clock.today():
-        raise Problem(422, "Month not begun", f"{month} has not begun; a bulletin reports progress made",
-                      type_="month-in-future")
+    """§5.6: a month's bulletin is computed as of its last day and published once the month has ended."""
+    if month_end(month) >= uow.clock.today():
+        raise Problem(409, "Month not ended", f"{month} ends on {month_end(month)}; its bulletin is published once "
+                      "the month has ended", type_="month-not-ended")
     exists = (await uow.session.execute(select(bulletins.c.month).where(bulletins.c.month == month))).first()
     if exists:
         raise Problem(409, "Conflict", f"the bulletin for {month} is already published and cannot change",

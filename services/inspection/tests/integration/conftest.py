@@ -44,12 +44,14 @@ class Kit:
         return "S" + uuid.uuid4().hex[:8]
 
     @staticmethod
-    def registry_event(type_, subject, data):
-        return Event(type=type_, source="/registry", subject=subject, data=data)
+    def registry_event(type_, subject, data, time=None):
+        extra = {"time": f"{time}T08:00:00Z"} if time else {}
+        return Event(type=type_, source="/registry", subject=subject, data=data, **extra)
 
     @staticmethod
-    def funding_event(type_, subject, data):
-        return Event(type=type_, source="/funding", subject=subject, data=data)
+    def funding_event(type_, subject, data, time=None):
+        extra = {"time": f"{time}T08:00:00Z"} if time else {}
+        return Event(type=type_, source="/funding", subject=subject, data=data, **extra)
 
     async def produce(self, app, *events):
         """Put events on their real topics and wait until inspection's consumer has handled each."""

@@ -107,7 +107,9 @@ async def test_application_reviews_and_result_end_to_end(inspection_app, kit, br
             "acceptance_id": acc["id"], "project_id": project.id, "street_code": project.street, "level": "city",
             "decided_on": "2026-10-20", "reference": RESULT["reference"],
             "final_expenditure_fen": {"consulting_design": 500_000_000, "construction": 7_000_000_000,
-                                      "equipment": 1_500_000_000}}
+                                      "equipment": 1_500_000_000},
+            "channel": "integration", "recorded_by": passed["data"]["recorded_by"], "document_id": None}
+        assert passed["data"]["recorded_by"].startswith("integration:city:")
 
 
 async def test_a_failed_review_returns_the_application_and_the_street_resubmits(inspection_app, kit):
@@ -190,6 +192,48 @@ async def test_a_failed_result_closes_the_application_and_a_city_acceptance_may_
         assert r.status_code == 409 and "higher level" in r.json()["detail"]
         r = await client.post("/api/v1/acceptances", json={**body, "level": "province"}, headers=accepted.headers)
         assert r.status_code == 201 and r.json()["level"] == "province"
+
+
+async def test_a_paper_result_recorded_by_the_office_has_the_same_effect_once(inspection_app, kit):
+    app = inspection_app
+    office = auth("district_office")
+    async with app_client(app) as client:
+        project = await kit.approved_project(app)
+        acc = await kit.district_reviewed(client, project)
+        url = f"/api/v1/acceptances/{acc['id']}/result"
+        for bad in ({**RESULT, "reference": ""}, {**RESULT, "reference": "  "}, {k: v for k, v in RESULT.items()
+                                                                                 if k != "reference"},
+                    {**RESULT, "level": "province"}):
+            r = await client.post(url, json=bad, headers=office)
+            assert r.status_code in (409, 422), r.text
+        assert (await client.post(url, json=RESULT, headers=project.headers)).status_code == 403
+        assert (await kit.outbox(app, project.id, "fc.acceptance.passed")) == []
+        paper = await client.post(url, json={**RESULT, "document_id": "scan-1"}, headers=office)
+        assert paper.status_code == 200, paper.text
+        assert (paper.json()["state"], paper.json()["result"]["channel"]) == ("passed", "paper")
+        assert paper.json()["result"]["recorded_by"].startswith("district_office:")
+        # the city's system posts the same decision: no second effect; another decision: 409
+        assert (await client.post(url, json=RESULT, headers=CITY)).status_code == 200
+        assert (await client.post(url, json={**RESULT, "reference": "另号"}, headers=CITY)).status_code == 409
+        passed = await kit.outbox(app, project.id, "fc.acceptance.passed")
+        assert len(passed) == 1
+        data = passed[0]["data"]
+        assert (data["channel"], data["document_id"], data["reference"]) == ("paper", "scan-1", RESULT["reference"])
+        assert data["final_expenditure_fen"]["construction"] == 7_000_000_000
+
+
+async def test_cancelling_the_project_closes_its_open_acceptance(inspection_app, kit):
+    app = inspection_app
+    async with app_client(app) as client:
+        project = await kit.approved_project(app)
+        acc = await kit.applied(client, project)
+        await kit.produce(app, kit.registry_event("fc.project.cancelled", project.id, {
+            **kit.snapshot(project.id, project.street, "cancelled"), "from_state": "accepting",
+            "to_state": "cancelled", "note": "撤销创建", "by": "office", "on": "2026-11-01"}))
+        got = (await client.get(f"/api/v1/acceptances/{acc['id']}", headers=project.headers)).json()
+        assert got["state"] == "cancelled"
+        again = await client.post("/api/v1/acceptances", json=kit.application(project.id), headers=project.headers)
+        assert again.status_code == 409 and "cancelled" in again.json()["detail"]
 
 
 async def test_the_declared_final_expenditure_is_cumulative_and_backed_by_funding(inspection_app, kit):

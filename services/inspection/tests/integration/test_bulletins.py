@@ -1,6 +1,7 @@
 """Monthly bulletin from projections fed by registry and funding events; frozen once published; annual roll-up."""
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -23,7 +24,8 @@ def broker(tmp_path_factory):
 @pytest.mark.calendar
 async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, district_today):
     app = inspection_app
-    today = district_today
+    # the month before this one: a bulletin is published once its month has ended
+    today = district_today.replace(day=1) - timedelta(days=1)
     month = today.strftime("%Y-%m")
     async with app_client(app) as client:
         a = await kit.approved_project(app, recorded=False)  # approved: stage 4/8
@@ -37,9 +39,10 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
                 "planned_on": today.isoformat(), "actual_on": actual})
 
         def problem(p, type_, pid):
+            day = "opened_on" if type_ == "fc.problem.opened" else "closed_on"
             return reg(type_, p.id, {"problem_id": pid, "street_code": p.street, "project_id": p.id,
                                      "owner_department": "housing", "due_on": today.isoformat(), "text": "进度滞后",
-                                     "source": "monthly"})
+                                     "source": "monthly", day: today.isoformat()})
 
         closed, open_ = str(uuid.uuid4()), str(uuid.uuid4())
         await kit.produce(app,
@@ -62,13 +65,16 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
         assert [(e["street_code"], e["rank"], e["score"]) for e in ranking] == [(a.street, 1, 60.0),
                                                                                (b.street, 2, 55.0), (c, 3, 0.0)]
         assert ranking[0]["inputs"] == {"active_projects": 1, "milestones_due": 2, "milestones_on_time": 1,
-                                        "problems_opened": 1, "problems_closed": 1, "spent_fen": 5_000_000,
-                                        "planned_fen": 10_000_000}
+                                        "problems_opened": 1, "problems_closed": 1, "problems_overdue": 0,
+                                        "spent_fen": 5_000_000, "planned_fen": 10_000_000}
         again = await client.post("/api/v1/bulletins", json={"month": month}, headers=OFFICE)
         assert again.status_code == 409
         assert (await client.post("/api/v1/bulletins", json={"month": month}, headers=a.headers)).status_code == 403
-        for bad in ("2026-13", "26-01", f"{today.year + 1}-01"):
+        for bad in ("2026-13", "26-01"):
             assert (await client.post("/api/v1/bulletins", json={"month": bad}, headers=OFFICE)).status_code == 422
+        for not_ended in (district_today.strftime("%Y-%m"), f"{district_today.year + 1}-01"):
+            r = await client.post("/api/v1/bulletins", json={"month": not_ended}, headers=OFFICE)
+            assert r.status_code == 409 and r.json()["type"].endswith("month-not-ended")
 
         published = await kit.outbox(app, type_="fc.bulletin.published")
         assert [e["data"] for e in published] == [{"month": month, "ranking": [
@@ -76,7 +82,8 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
             {"street_code": c, "rank": 3, "score": 0.0}]}]
 
         # Every role reads published bulletins; the frozen ranking does not move with new events.
-        await kit.produce(app, problem(b, "fc.problem.closed", open_))
+        await kit.produce(app, reg("fc.problem.closed", b.id, {"problem_id": open_, "street_code": b.street,
+                                                              "project_id": b.id}))
         for headers in (b.headers, auth("auditor"), auth("department", department_code="finance"),
                         auth("integration", scope="province")):
             got = await client.get(f"/api/v1/bulletins/{month}", headers=headers)
@@ -97,3 +104,45 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
         sheet = load_workbook(io.BytesIO((await client.get(f"/api/v1/assessments/{year}.xlsx",
                                                            headers=OFFICE)).content)).active
         assert next(sheet.iter_rows(values_only=True))[:3] == ("排名", "街道代码", "年度平均得分")
+
+
+async def test_a_past_months_bulletin_reads_stages_as_of_its_last_day(inspection_app, kit):
+    """§5.6: stages from the dated project history as of the month's last day; projects created later and
+    cancelled ones are out; overdue problems are shown; a later step does not change a past month."""
+    app = inspection_app
+    reg = kit.registry_event
+    s = kit.street()
+    x, y, z = (str(uuid.uuid4()) for _ in range(3))
+
+    def step(type_, pid, state, version, on=None, time=None, **extra):
+        data = {**kit.snapshot(pid, s, state), "version": version, **({"on": on} if on else {}), **extra}
+        return reg(type_, pid, data, time=time or on)
+
+    async with app_client(app) as client:
+        await kit.produce(app,
+            reg("fc.street.created", s, {"street_code": s, "name": "历史街道", "kind": "subdistrict"}),
+            step("fc.project.created", x, "draft", 1, time="2025-09-01", created_on="2025-09-01"),
+            step("fc.project.approved", x, "approved", 2, on="2025-10-05"),
+            step("fc.project.created", z, "draft", 1, time="2025-09-01", created_on="2025-09-01"),
+            step("fc.project.approved", z, "approved", 2, on="2025-09-10"),
+            step("fc.project.cancelled", z, "cancelled", 3, on="2025-09-20"),
+            reg("fc.problem.opened", x, {"problem_id": str(uuid.uuid4()), "street_code": s, "project_id": x,
+                                         "owner_department": "housing", "due_on": "2025-10-10", "text": "征迁滞后",
+                                         "source": "summary", "opened_on": "2025-10-01"}),
+            # recorded after October ended
+            step("fc.project.state_changed", x, "accepted", 5, on="2025-11-10", accepted_level="city"),
+            step("fc.project.created", y, "draft", 1, time="2025-11-03", created_on="2025-11-03"))
+        october = await client.post("/api/v1/bulletins", json={"month": "2025-10"}, headers=OFFICE)
+        assert october.status_code == 201, october.text
+        mine = next(e for e in october.json()["ranking"] if e["street_code"] == s)
+        # x approved (4/8) alone: 40·1/2 + 20 (no milestone due) + 0 (its problem open) + 0 (no plan) = 40
+        assert mine["score"] == 40.0 and mine["inputs"]["active_projects"] == 1
+        assert mine["inputs"]["problems_overdue"] == 1
+        november = await client.post("/api/v1/bulletins", json={"month": "2025-11"}, headers=OFFICE)
+        assert november.status_code == 201, november.text
+        later = next(e for e in november.json()["ranking"] if e["street_code"] == s)
+        # x accepted (7/8) and y draft (0): 40·7/16 + 20 + 0 + 0 = 37.5
+        assert later["score"] == 37.5 and later["inputs"]["active_projects"] == 2
+        got = await client.get("/api/v1/bulletins/2025-10", headers=OFFICE)
+        assert next(e for e in got.json()["ranking"] if e["street_code"] == s) == mine
+        assert (await client.post("/api/v1/bulletins", json={"month": "2025-10"}, headers=OFFICE)).status_code == 409

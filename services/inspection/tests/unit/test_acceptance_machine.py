@@ -4,7 +4,7 @@ The machine plays one project through applications, department reviews (复核) 
 with the registry's view of the project lagging behind inspection's own events as it does in production
 (the registry learns them from the broker). The model is written from DOMAIN.md:
 
-1. an application only from ``approved``, or ``accepted`` at city level applying for province, with no other
+1. an application only from ``approved``, or ``accepted`` (or ``named``) at city level applying for province, with no other
    acceptance open and the latest evaluation meeting every standard indicator;
 2. all required departments pass → district reviewed; any fails → returned; the order does not matter;
 3. a result needs a district-reviewed acceptance of its level; the same result again is no conflict, a
@@ -42,6 +42,7 @@ class AcceptanceMachine(RuleBasedStateMachine):
     def a_project(self, start, required):
         self.state = start  # the true lifecycle state, moved by inspection's own events at once
         self.level: str | None = None
+        self.named: str | None = None  # the level it is named at (命名), if any
         self.registry_state, self.registry_level = start, None  # what the registry last told inspection
         self.required = required
         self.evaluation: EvaluationFacts | None = None
@@ -62,7 +63,9 @@ class AcceptanceMachine(RuleBasedStateMachine):
     def _close(self, passed: bool, level: str) -> None:
         if passed:
             self.level = level if RANK[level] > RANK[self.level] else self.level
-        self.state = "accepted" if self.level else "approved"
+            self.state = "accepted"
+        else:  # back to what it held: named, accepted or approved
+            self.state = "named" if self.named else ("accepted" if self.level else "approved")
 
     @rule()
     def the_registry_catches_up(self):
@@ -77,19 +80,20 @@ class AcceptanceMachine(RuleBasedStateMachine):
     def the_district_office_names_it(self):
         """命名 is the registry's own step: inspection hears of it with the state the registry holds."""
         self.state = self.registry_state = "named"
+        self.named = self.level
 
     @rule(level=st.sampled_from(LEVELS))
     def the_street_applies(self, level):
         refusal = application_refusal(self.facts(), level, self.open is not None, self.evaluation)
         may = (self.open is None and self.evaluation is not None and self.evaluation.all_standard_met
-               and (self.state == "approved" or (self.state == "accepted" and self.level == "city"
+               and (self.state == "approved" or (self.state in ("accepted", "named") and self.level == "city"
                                                   and level == "province")))
         assert (refusal is None) == may, (self.state, self.level, self.facts(), level, refusal)
         if may:
             self.acceptances.append(Acceptance(level))
             self.state = "accepting"
 
-    @precondition(lambda self: self.state in ("approved", "accepted"))
+    @precondition(lambda self: self.state in ("approved", "accepted", "named"))
     @rule(level=st.sampled_from(LEVELS), passed=st.booleans(), catch_up=st.booleans(), data=st.data())
     def an_acceptance_runs_its_course(self, level, passed, catch_up, data):
         """Evaluation met, application, every department passing and the result, so runs reach province."""
@@ -192,11 +196,15 @@ def test_highest_level_is_the_highest_known_level(levels):
     assert RANK[highest_level(*levels)] == max([0, *(RANK.get(lv, 0) for lv in levels)])
 
 
-def test_a_named_project_applies_for_no_further_level():
-    """Found by the machine: 命名 ends the diagram's acceptance loop; the registry ignores a request for it."""
+def test_naming_never_blocks_a_higher_level():
+    """Issue 13: a project named at city may still apply for (and pass) province, so F3's top-up stays reachable."""
     all_met = EvaluationFacts(all_standard_met=True, standard_met=18, standard_total=18)
-    assert application_refusal(ProjectFacts("named", "city"), "province", False, all_met)
+    assert application_refusal(ProjectFacts("named", "city"), "province", False, all_met) is None
+    assert application_refusal(ProjectFacts("named", "city"), "city", False, all_met)
+    assert application_refusal(ProjectFacts("named", "province"), "province", False, all_met)
     assert application_refusal(ProjectFacts("accepted", "city"), "province", False, all_met) is None
+    for ended in ("cancelled", "declined", "withdrawn"):
+        assert application_refusal(ProjectFacts(ended, None), "city", False, all_met)
 
 
 AcceptanceMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None,

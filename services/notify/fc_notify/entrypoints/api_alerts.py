@@ -8,7 +8,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
-from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 from fc_shared.params import RowId
 
 from ..adapters.tables import alerts, email_recipients, emails
@@ -29,16 +29,8 @@ async def list_alerts(runtime: RuntimeDep, principal: InboxReader, page: PageDep
     where = alert_svc.inbox_filter(principal)
     if where is not None:
         query = query.where(where)
-    if type:
-        query = query.where(alerts.c.type == type)
-    if read is not None:
-        query = query.where(alerts.c.read.is_(read))
-    if project_id:
-        query = query.where(alerts.c.project_id == project_id)
-    if street_code:
-        query = query.where(alerts.c.street_code == street_code)
-    if since:
-        query = query.where(alerts.c.created_at >= since)
+    query = filtered(query, {alerts.c.type: type, alerts.c.read: read, alerts.c.project_id: project_id,
+                             alerts.c.street_code: street_code}, [(alerts.c.created_at, since, None)])
     async with runtime.sessions() as session:
         items, cursor = await fetch_page(session, query, alerts.c.id, page, descending=True)
     return Page[AlertOut](items=[AlertOut.of(r) for r in items], next_cursor=cursor)
@@ -72,9 +64,7 @@ async def list_email_recipients(runtime: RuntimeDep, _: OfficeOrAuditor, page: P
 @router.get("/emails", response_model=Page[EmailOut])
 async def list_emails(runtime: RuntimeDep, _: OfficeOrAuditor, page: PageDep, status: EmailStatus | None = None):
     """The e-mail log: what was queued, sent, or given up, with the last error."""
-    query = select(emails)
-    if status:
-        query = query.where(emails.c.status == status)
+    query = filtered(select(emails), {emails.c.status: status})
     async with runtime.sessions() as session:
         items, cursor = await fetch_page(session, query, emails.c.id, page, descending=True)
     return Page[EmailOut](items=[EmailOut.of(r) for r in items], next_cursor=cursor)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from fc_shared.app import RuntimeDep
 from fc_shared.auth import Principal
-from fc_shared.pagination import Page, PageDep, keyset, page_of
+from fc_shared.pagination import Page, PageDep, filtered, keyset, page_of
 from fc_shared.params import RowId
 
 from ..adapters.tables import subscriptions
@@ -48,9 +48,7 @@ async def list_subscriptions(runtime: RuntimeDep, principal: Reader, page: PageD
                              status: SubscriptionStatus | None = None,
                              event_type: Annotated[str | None, Query(max_length=120)] = None):
     """The district office and auditors see every subscription, an integration its own."""
-    query = select(subscriptions).where(sub_svc.visible_to(principal))
-    if status:
-        query = query.where(subscriptions.c.status == status)
+    query = filtered(select(subscriptions).where(sub_svc.visible_to(principal)), {subscriptions.c.status: status})
     async with runtime.sessions() as session:
         rows = (await session.execute(keyset(query, subscriptions.c.id, page, limit=False))).all()
     if event_type:  # a JSON list: filtered here, the same way on SQLite and PostgreSQL

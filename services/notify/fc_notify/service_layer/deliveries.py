@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from fc_shared.auth import Principal
 from fc_shared.errors import Problem
 from fc_shared.events import Event
-from fc_shared.pagination import PageParams, fetch_page
+from fc_shared.pagination import PageParams, fetch_page, filtered
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.metrics import ENDPOINTS_DISABLED
@@ -180,14 +180,8 @@ async def list_(session, principal: Principal, *, subscription_id: str | None, e
                 page: PageParams) -> tuple[list[Row], str | None]:
     """Newest first, one keyset page."""
     query = _with_subject().where(_visible(principal))
-    if subscription_id:
-        query = query.where(deliveries.c.subscription_id == subscription_id)
-    if event_type:
-        query = query.where(deliveries.c.event_type == event_type)
-    if status:
-        query = query.where(deliveries.c.status == status)
-    if since is not None:
-        query = query.where(deliveries.c.created_at >= since)
+    query = filtered(query, {deliveries.c.subscription_id: subscription_id, deliveries.c.event_type: event_type,
+                             deliveries.c.status: status}, [(deliveries.c.created_at, since, None)])
     return await fetch_page(session, query, deliveries.c.id, page, descending=True)
 
 

@@ -88,9 +88,20 @@ projects = Table(
     Column("approved_on", Date, nullable=True),
     Column("creation_deadline", Date, nullable=True, index=True),
     Column("task_year", Integer, nullable=True),
-    Column("accepted_on", Date, nullable=True),
+    Column("accepted_on", Date, nullable=True),  # the first acceptance at any level (never overwritten)
     Column("named_on", Date, nullable=True),
     Column("community_ids", JSON, nullable=False),
+    Column("submitted_on", Date, nullable=True),
+    Column("approval_level", String(20), nullable=True),
+    Column("approval_reference", String(200), nullable=True),
+    Column("declined_on", Date, nullable=True),
+    Column("decline_level", String(20), nullable=True),
+    Column("decline_reference", String(200), nullable=True),
+    Column("cancelled_on", Date, nullable=True),
+    Column("replaces_project_id", String(36), nullable=True),
+    Column("city_accepted_on", Date, nullable=True),
+    Column("province_accepted_on", Date, nullable=True),
+    Column("named_level", String(20), nullable=True),
     Column("created_on", Date, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=True),
@@ -163,10 +174,12 @@ special_plans = Table(
     Column("updated_by", String(200), nullable=False),
 )
 
+# ``filer`` is the street code, or ``district_office`` for the office's own summaries (§5.1).
 work_summaries = Table(
     "work_summaries", metadata,
     Column("id", String(36), primary_key=True),
-    Column("street_code", String(40), ForeignKey("streets.code"), nullable=False, index=True),
+    Column("street_code", String(40), ForeignKey("streets.code"), nullable=True, index=True),
+    Column("filer", String(40), nullable=False),
     Column("period", String(20), nullable=False),
     Column("period_start", Date, nullable=False),
     Column("period_end", Date, nullable=False),
@@ -174,13 +187,13 @@ work_summaries = Table(
     Column("innovations", JSON, nullable=False),
     Column("filed_by", String(200), nullable=False),
     Column("filed_at", UtcDateTime(), nullable=False),
-    UniqueConstraint("street_code", "period", "period_start", name="uq_work_summaries_street_period_start"),
+    UniqueConstraint("filer", "period", "period_start", name="uq_work_summaries_filer_period_start"),
 )
 
 problems = Table(
     "problems", metadata,
     Column("id", String(36), primary_key=True),
-    Column("street_code", String(40), ForeignKey("streets.code"), nullable=False, index=True),
+    Column("street_code", String(40), ForeignKey("streets.code"), nullable=True, index=True),  # NULL: the office's
     Column("project_id", String(36), ForeignKey("projects.id"), nullable=True, index=True),
     Column("summary_id", String(36), ForeignKey("work_summaries.id"), nullable=True),
     Column("acceptance_id", String(36), nullable=True),
@@ -193,6 +206,18 @@ problems = Table(
     Column("closed_at", UtcDateTime(), nullable=True),
     Column("closed_by", String(200), nullable=True),
     Column("close_note", Text, nullable=True),
+)
+
+# The district review (评审) of a plan document (§4.2): passed, or returned with comments.
+plan_reviews = Table(
+    "plan_reviews", metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("document_id", String(36), ForeignKey("documents.id"), nullable=False, index=True),
+    Column("project_id", String(36), ForeignKey("projects.id"), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),  # passed | returned
+    Column("comments", Text, nullable=False, default=""),
+    Column("reviewed_by", String(200), nullable=False),
+    Column("reviewed_at", UtcDateTime(), nullable=False),
 )
 
 config = Table(

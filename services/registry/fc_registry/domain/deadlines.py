@@ -41,9 +41,14 @@ def next_alert_on(due_on: date, after_threshold: int | None, thresholds: tuple[i
     return due_on + timedelta(days=1)
 
 
-def plan_upload_due(approved_on: date, days: int = PLAN_UPLOAD_DAYS) -> date:
-    """§4.2: the application and implementation plans are due 30 days after approval (configurable)."""
-    return approved_on + timedelta(days=days)
+def plan_upload_due(submitted_on: date, days: int = PLAN_UPLOAD_DAYS) -> date:
+    """§4.2 申报后及时编制: the application and implementation plans are due 30 days after submission (configurable)."""
+    return submitted_on + timedelta(days=days)
+
+
+def year_end_check_on(year_end: date) -> date:
+    """F4: the year-end check runs once the task year has ended, i.e. from 1 January of the next year."""
+    return year_end + timedelta(days=1)
 
 
 def special_plan_dates(year: int) -> tuple[date, date]:

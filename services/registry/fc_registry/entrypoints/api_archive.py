@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, fetch_page, page_in_memory
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered, page_in_memory
 
 from ..adapters.tables import communities, documents, streets
 from ..domain.projects import missing_survey_fields
@@ -26,6 +26,8 @@ from .schemas import (
     CommunityPatch,
     DocumentKind,
     DocumentOut,
+    PlanReviewIn,
+    PlanReviewOut,
     Portrait,
     StreetIn,
     StreetOut,
@@ -56,8 +58,7 @@ async def list_streets(runtime: RuntimeDep, page: PageDep, _: Reader,
                        kind: Annotated[str | None, Query(pattern="^(subdistrict|town)$")] = None,
                        name_contains: str | None = None):
     query = select(streets)
-    if kind:
-        query = query.where(streets.c.kind == kind)
+    query = filtered(query, {streets.c.kind: kind})
     if name_contains:
         query = query.where(streets.c.name.contains(name_contains))
     async with runtime.sessions() as session:
@@ -97,8 +98,7 @@ async def list_communities(runtime: RuntimeDep, page: PageDep, principal: Reader
     query = select(communities)
     if principal.role == "street":
         query = query.where(communities.c.street_code == principal.street_code)
-    if street_code:
-        query = query.where(communities.c.street_code == street_code)
+    query = filtered(query, {communities.c.street_code: street_code})
     if name_contains:
         query = query.where(communities.c.name.contains(name_contains))
     async with runtime.sessions() as session:
@@ -197,3 +197,12 @@ async def download_document(document_id: str, runtime: RuntimeDep, principal: Re
     return Response(data, media_type=row.content_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
                              "ETag": f'"{row.sha256}"'})
+
+
+@router.post("/documents/{document_id}/review", status_code=201, response_model=PlanReviewOut)
+async def review_plan(document_id: str, body: PlanReviewIn, runtime: RuntimeDep, principal: Office):
+    """The district review (评审, §4.2) of a project's plan: passed, or returned with comments (reopens its deadline)."""
+    async with runtime.uow() as uow:
+        row = await svc.review_plan(uow, principal, document_id, body.outcome, body.comments)
+        await uow.commit()
+    return PlanReviewOut(**row)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
-from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 
 from ..adapters.tables import milestones, project_communities, projects
 from ..domain.lifecycle import STATES, allowed_actions
@@ -36,7 +36,8 @@ StateFilter = Annotated[str | None, Query(pattern="^(" + "|".join(STATES) + ")$"
 def project_out(row: dict, role: str | None = None, warnings: list[str] | None = None) -> ProjectOut:
     return ProjectOut(**{k: v for k, v in row.items() if k in ProjectOut.model_fields},
                       creation_period_months=row["period_months"], creation_period_reason=row["period_reason"],
-                      warnings=warnings or [], allowed_actions=allowed_actions(row["state"], role))
+                      first_accepted_on=row.get("accepted_on"),
+                      warnings=warnings or [], allowed_actions=allowed_actions(row["state"], role, row.get("accepted_level")))
 
 
 @router.post("/projects", status_code=201, response_model=ProjectOut)
@@ -60,21 +61,14 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
     query = select(projects)
     if principal.role == "street":
         query = query.where(projects.c.street_code == principal.street_code)
-    conditions = {
-        "street_code": street_code, "state": state, "type": type, "target_level": target_level,
-        "accepted_level": accepted_level, "task_year": task_year}
-    for name, value in conditions.items():
-        if value is not None:
-            query = query.where(projects.c[name] == value)
+    query = filtered(query, {
+        projects.c.street_code: street_code, projects.c.state: state, projects.c.type: type,
+        projects.c.target_level: target_level, projects.c.accepted_level: accepted_level,
+        projects.c.task_year: task_year}, [(projects.c.approved_on, approved_from, approved_to),
+                                           (projects.c.creation_deadline, deadline_from, deadline_to)])
     if community_id:
         query = query.where(projects.c.id.in_(select(project_communities.c.project_id)
                                               .where(project_communities.c.community_id == community_id)))
-    for column, low, high in (("approved_on", approved_from, approved_to),
-                              ("creation_deadline", deadline_from, deadline_to)):
-        if low:
-            query = query.where(projects.c[column] >= low)
-        if high:
-            query = query.where(projects.c[column] <= high)
     if name_contains:
         query = query.where(projects.c.name.contains(name_contains))
     async with runtime.sessions() as session:
@@ -101,12 +95,16 @@ async def update_project(project_id: str, body: ProjectPatch, runtime: RuntimeDe
 @router.post("/projects/{project_id}/transitions", response_model=ProjectOut,
              responses={409: {"description": "not allowed in this state; `allowed_actions` lists what is"}})
 async def transition(project_id: str, body: TransitionIn, runtime: RuntimeDep, principal: Writer, today: Today):
-    """One lifecycle step (§4.2–§4.7); inspection-driven states move only from inspection events."""
+    """One lifecycle step (§4.2–§4.7); inspection-driven states move only from inspection events.
+
+    approve/decline take `on`, `level`, `reference`; reschedule takes `creation_deadline` and a `note`;
+    cancel takes a `note`; name takes `on` and `level`."""
     async with runtime.uow() as uow:
         cfg = await get_config(uow.session)
         row = await svc.transition(uow, principal, project_id, action=body.action, on=body.on, note=body.note,
                                    task_year=body.task_year, expected_version=body.expected_version, today=today,
-                                   cfg=cfg)
+                                   cfg=cfg, level=body.level, reference=body.reference,
+                                   creation_deadline=body.creation_deadline)
         await uow.commit()
     return project_out(row, principal.role)
 

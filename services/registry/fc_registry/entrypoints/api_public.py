@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fc_shared.params import IsoDate
 from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, fetch_page
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 
 from ..adapters.tables import bulletins, communities, projects, streets
 from ..domain.projects import ProjectType
@@ -71,12 +71,7 @@ async def public_projects(runtime: RuntimeDep, page: PageDep, street_code: str |
                           type: ProjectType | None = None):
     """Projects from application on (drafts, withdrawn and rejected applications are not public)."""
     query = _project_query()
-    if street_code:
-        query = query.where(projects.c.street_code == street_code)
-    if stage:
-        query = query.where(projects.c.state == stage)
-    if type:
-        query = query.where(projects.c.type == type)
+    query = filtered(query, {projects.c.street_code: street_code, projects.c.state: stage, projects.c.type: type})
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, projects.c.id, page)
     return Page[PublicProject](items=[_public_project(r) for r in rows], next_cursor=nxt)
@@ -102,9 +97,8 @@ async def named_communities(runtime: RuntimeDep, page: PageDep, street_code: str
              .join(project_communities, project_communities.c.community_id == communities.c.id)
              .join(projects, projects.c.id == project_communities.c.project_id)
              .join(streets, streets.c.code == communities.c.street_code)
-             .where(projects.c.state == "named"))
-    if street_code:
-        query = query.where(communities.c.street_code == street_code)
+             .where(projects.c.named_level.is_not(None)))
+    query = filtered(query, {communities.c.street_code: street_code})
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, communities.c.id, page)
     return Page[PublicCommunity](items=[PublicCommunity(**r._mapping) for r in rows], next_cursor=nxt)

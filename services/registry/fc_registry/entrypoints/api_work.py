@@ -12,7 +12,7 @@ from fc_shared.params import IsoDate, Year
 from fc_shared.app import RuntimeDep
 from fc_shared.db import is_sqlite
 from fc_shared.errors import Problem
-from fc_shared.pagination import Page, PageDep, fetch_page, page_in_memory
+from fc_shared.pagination import Page, PageDep, fetch_page, filtered, page_in_memory
 from fc_shared.xlsx import xlsx_response
 
 from ..adapters.tables import deadlines, lease_requests, problems, streets, work_summaries
@@ -73,14 +73,8 @@ async def list_summaries(runtime: RuntimeDep, page: PageDep, principal: Reader, 
     query = select(work_summaries)
     if principal.role == "street":
         query = query.where(work_summaries.c.street_code == principal.street_code)
-    if street_code:
-        query = query.where(work_summaries.c.street_code == street_code)
-    if period:
-        query = query.where(work_summaries.c.period == period)
-    if start_from:
-        query = query.where(work_summaries.c.period_start >= start_from)
-    if start_to:
-        query = query.where(work_summaries.c.period_start <= start_to)
+    query = filtered(query, {work_summaries.c.street_code: street_code, work_summaries.c.period: period},
+                     [(work_summaries.c.period_start, start_from, start_to)])
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, work_summaries.c.id, page)
         ids = [r.id for r in rows]
@@ -141,10 +135,8 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
         query = query.where(problems.c.street_code == principal.street_code)
     if principal.role == "department":
         query = query.where(problems.c.owner_department == principal.department_code)
-    for name, value in (("street_code", street_code), ("project_id", project_id),
-                        ("owner_department", owner_department), ("state", state)):
-        if value:
-            query = query.where(problems.c[name] == value)
+    query = filtered(query, {problems.c.street_code: street_code, problems.c.project_id: project_id,
+                             problems.c.owner_department: owner_department, problems.c.state: state})
     if overdue is True:
         query = query.where(problems.c.state == "open", problems.c.due_on < as_of)
     async with runtime.sessions() as session:
@@ -180,9 +172,8 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
     query = select(deadlines)
     if principal.role == "street":
         query = query.where((deadlines.c.street_code == principal.street_code) | deadlines.c.street_code.is_(None))
-    for name, value in (("kind", kind), ("street_code", street_code), ("project_id", project_id)):
-        if value:
-            query = query.where(deadlines.c[name] == value)
+    query = filtered(query, {deadlines.c.kind: kind, deadlines.c.street_code: street_code,
+                             deadlines.c.project_id: project_id})
     if not include_resolved:
         query = query.where(deadlines.c.resolved_at.is_(None))
     if breached is True:
@@ -300,10 +291,7 @@ async def list_lease_requests(runtime: RuntimeDep, page: PageDep, principal: Rea
     query = select(lease_requests)
     if principal.role == "street":
         query = query.where(lease_requests.c.street_code == principal.street_code)
-    if street_code:
-        query = query.where(lease_requests.c.street_code == street_code)
-    if state:
-        query = query.where(lease_requests.c.state == state)
+    query = filtered(query, {lease_requests.c.street_code: street_code, lease_requests.c.state: state})
     async with runtime.sessions() as session:
         rows, nxt = await fetch_page(session, query, lease_requests.c.id, page)
     return Page[LeaseRequestOut](items=[LeaseRequestOut(**r._mapping) for r in rows], next_cursor=nxt)

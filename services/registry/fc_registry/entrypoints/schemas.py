@@ -13,7 +13,8 @@ NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 LongText = Annotated[str, Field(max_length=10000)]
 StreetCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 DocumentKind = Literal["survey", "application_plan", "implementation_plan", "design_tender", "preliminary_approval",
-                       "operation_plan"]
+                       "operation_plan", "acceptance_decision"]
+StreetKind = Literal["subdistrict", "key_town", "town"]  # 街道, 重点乡镇, 乡镇
 Period = Literal["weekly", "half_monthly", "monthly"]
 
 
@@ -33,14 +34,14 @@ class Strict(BaseModel):
 class StreetIn(Strict):
     code: StreetCode
     name: NonEmpty
-    kind: Literal["subdistrict", "town"]
+    kind: StreetKind
     created_on: Day | None = None  # the district day it joined the programme; default: today
 
 
 class StreetPatch(Strict):
     # Fields that cannot be cleared are not nullable: omit one to keep it (PATCH semantics).
     name: NonEmpty = None  # type: ignore[assignment]
-    kind: Literal["subdistrict", "town"] = None  # type: ignore[assignment]
+    kind: StreetKind = None  # type: ignore[assignment]
 
 
 class StreetOut(BaseModel):
@@ -138,6 +139,8 @@ class ProjectIn(Strict):
                                                description="override of the 12/36-month default (§4.6); needs a reason")
     creation_period_reason: LongText | None = None
     created_on: Day | None = Field(None, description="for projects recorded after the fact; default today")
+    replaces_project_id: Annotated[str, Field(min_length=1, max_length=36)] | None = Field(
+        None, description="the project of the same street this one replaces (a swap, 按需调整)")
 
 
 class ProjectPatch(Strict):
@@ -170,8 +173,20 @@ class ProjectOut(BaseModel):
     approved_on: IsoDate | None = None
     creation_deadline: IsoDate | None = None
     task_year: int | None = None
-    accepted_on: IsoDate | None = None
+    accepted_on: IsoDate | None = Field(None, description="the first acceptance at any level")
+    first_accepted_on: IsoDate | None = None
+    city_accepted_on: IsoDate | None = None
+    province_accepted_on: IsoDate | None = None
+    named_level: str | None = None
     named_on: IsoDate | None = None
+    submitted_on: IsoDate | None = None
+    approval_level: str | None = None
+    approval_reference: str | None = None
+    declined_on: IsoDate | None = None
+    decline_level: str | None = None
+    decline_reference: str | None = None
+    cancelled_on: IsoDate | None = None
+    replaces_project_id: str | None = None
     created_on: IsoDate
     created_at: datetime
     version: int
@@ -180,10 +195,18 @@ class ProjectOut(BaseModel):
 
 
 class TransitionIn(Strict):
-    action: Literal["apply", "select", "reject", "submit", "approve", "withdraw", "name"]
-    on: Day | None = Field(None, description="when it happened; for approve the publication date (required)")
-    note: Annotated[str, Field(max_length=5000)] | None = None
-    task_year: int | None = Field(None, ge=2000, le=2100, description="approve only; default the deadline's year")
+    action: Literal["apply", "select", "reject", "submit", "approve", "decline", "withdraw", "reschedule", "cancel",
+                    "name"]
+    on: Day | None = Field(None, description="when it happened; for approve/decline the decision's date and for "
+                                             "name the naming date (required)")
+    note: Annotated[str, Field(max_length=5000)] | None = Field(
+        None, description="required for reject, reschedule and cancel")
+    level: Level | None = Field(None, description="approve, decline, name: the level (city or province)")
+    reference: Annotated[str, Field(max_length=200)] | None = Field(
+        None, description="approve, decline: the document reference (文号)")
+    creation_deadline: Day | None = Field(None, description="reschedule: the new creation deadline")
+    task_year: int | None = Field(None, ge=2000, le=2100,
+                                  description="approve, reschedule only; default the deadline's year")
     expected_version: int | None = None
 
 
@@ -220,7 +243,7 @@ class MilestoneOut(BaseModel):
 class ProblemItem(Strict):
     text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
     owner_department: Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
-    due_on: Day | None = None
+    due_on: Day
     project_id: str | None = None
 
 
@@ -230,7 +253,7 @@ class ProblemIn(ProblemItem):
 
 class ProblemOut(BaseModel):
     id: str
-    street_code: str
+    street_code: str | None
     project_id: str | None
     summary_id: str | None
     acceptance_id: str | None
@@ -251,7 +274,7 @@ class CloseIn(Strict):
 
 
 class SummaryIn(Strict):
-    street_code: StreetCode
+    street_code: StreetCode | None = Field(None, description="omitted: the district office's own summary")
     period: Period
     period_start: Day
     problems: list[ProblemItem] = Field(default_factory=list, max_length=200, description="问题清单")
@@ -263,7 +286,7 @@ class SummaryIn(Strict):
 
 class SummaryOut(BaseModel):
     id: str
-    street_code: str
+    street_code: str | None
     period: str
     period_start: IsoDate
     period_end: IsoDate
@@ -324,6 +347,7 @@ class ConfigPatch(Strict):
     summary_grace_days: int | None = Field(None, ge=0, le=60)
     review_problem_due_days: int | None = Field(None, ge=1, le=365)
     pipeline_min_applications: int | None = Field(None, ge=0)
+    coverage_street_kinds: list[StreetKind] | None = Field(None, min_length=1, max_length=3)
 
 
 class NextNode(BaseModel):
@@ -346,6 +370,7 @@ class BoardRow(BaseModel):
     next_node: NextNode | None
     days_left: int | None
     rag: Literal["red", "amber", "green"]
+    overdue_problems: int = 0
 
 
 class LeaseRequestIn(Strict):
@@ -425,3 +450,18 @@ class Targets(BaseModel):
     pipeline: PipelineTarget
     special_plan_publish: DatedTarget
     special_plan_approve: DatedTarget
+
+
+class PlanReviewIn(Strict):
+    outcome: Literal["passed", "returned"]
+    comments: Annotated[str, Field(max_length=5000)] = ""
+
+
+class PlanReviewOut(BaseModel):
+    document_id: str
+    project_id: str
+    kind: str
+    outcome: str
+    comments: str
+    reviewed_by: str
+    reviewed_at: datetime

@@ -13,11 +13,12 @@ from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.storage import DocumentStorage
-from ..adapters.tables import communities, deadlines, documents, project_communities, projects, streets
-from .common import check_street_access, resolve_deadline
+from ..adapters.tables import communities, documents, plan_reviews, project_communities, streets
+from .common import check_street_access, reopen_deadline, resolve_deadline
+from .config import get_config
 
 DOCUMENT_KINDS = ("survey", "application_plan", "implementation_plan", "design_tender", "preliminary_approval",
-                  "operation_plan")
+                  "operation_plan", "acceptance_decision")
 ALLOWED_CONTENT_TYPES = {
     "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
@@ -28,6 +29,7 @@ ALLOWED_CONTENT_TYPES = {
     "application/x-zip-compressed": "zip",
 }
 PLAN_KINDS = ("application_plan", "implementation_plan")
+PROJECT_KINDS = (*PLAN_KINDS, "acceptance_decision")
 
 
 async def create_street(uow: UnitOfWork, code: str, name: str, kind: str, created_on: date) -> dict[str, Any]:
@@ -105,6 +107,9 @@ async def add_document(uow: UnitOfWork, storage: DocumentStorage, principal: Pri
     check_street_access(principal, community["street_code"])
     if principal.role not in ("district_office", "street"):
         raise Problem(403, "Forbidden", "only the street or the district office uploads documents", type_="forbidden-role")
+    if kind in PROJECT_KINDS and project_id is None:
+        raise Problem(422, "Project required", f"a {kind} is a document of one project: give its project_id (§4.2)",
+                      type_="project-required")
     if project_id is not None:
         linked = (await uow.session.execute(select(project_communities.c.project_id).where(
             project_communities.c.project_id == project_id,
@@ -120,25 +125,55 @@ async def add_document(uow: UnitOfWork, storage: DocumentStorage, principal: Pri
            "note": note, "uploaded_by": principal.key, "uploaded_at": utcnow()}
     await uow.session.execute(insert(documents).values(**row))
     if kind in PLAN_KINDS:
-        await _settle_plan_deadlines(uow, community_id)
+        await settle_plan_deadline(uow, project_id)
     await storage.put(row["storage_key"], data)
     return row
 
 
-async def _settle_plan_deadlines(uow: UnitOfWork, community_id: str) -> None:
-    """§4.2: a project's plan deadline is met once both plans exist among its communities' documents."""
-    open_projects = (await uow.session.execute(
-        select(projects.c.id, projects.c.community_ids).join(project_communities, project_communities.c.project_id == projects.c.id)
-        .join(deadlines, deadlines.c.key == "plan_upload:" + projects.c.id)
-        .where(project_communities.c.community_id == community_id, deadlines.c.resolved_at.is_(None)))).all()
-    for project in open_projects:
-        kinds = set((await uow.session.execute(select(documents.c.kind).distinct().where(
-            documents.c.community_id.in_(project.community_ids), documents.c.kind.in_(PLAN_KINDS)))).scalars())
-        if kinds >= set(PLAN_KINDS):
-            await resolve_deadline(uow, f"plan_upload:{project.id}")
+async def latest_plans(session, project_id: str) -> dict[str, Any]:
+    """§4.2: the newest application and implementation plan of one project, each with its latest review outcome."""
+    out: dict[str, Any] = {}
+    for kind in PLAN_KINDS:
+        doc = (await session.execute(select(documents).where(documents.c.project_id == project_id,
+                                                             documents.c.kind == kind)
+                                     .order_by(documents.c.uploaded_at.desc(), documents.c.version.desc()))).first()
+        if doc is None:
+            continue
+        review = (await session.execute(select(plan_reviews).where(plan_reviews.c.document_id == doc.id)
+                                        .order_by(plan_reviews.c.id.desc()))).first()
+        out[kind] = {"document_id": doc.id, "outcome": review.outcome if review else None}
+    return out
 
 
-async def plans_present(session, community_ids: list[str]) -> bool:
-    kinds = set((await session.execute(select(documents.c.kind).distinct().where(
-        documents.c.community_id.in_(community_ids), documents.c.kind.in_(PLAN_KINDS)))).scalars())
-    return kinds >= set(PLAN_KINDS)
+async def plans_settled(session, project_id: str) -> bool:
+    """§4.2: the plan deadline is met while both plans of this project exist and neither was returned."""
+    latest = await latest_plans(session, project_id)
+    return all(kind in latest and latest[kind]["outcome"] != "returned" for kind in PLAN_KINDS)
+
+
+async def settle_plan_deadline(uow: UnitOfWork, project_id: str) -> None:
+    key = f"plan_upload:{project_id}"
+    if await plans_settled(uow.session, project_id):
+        await resolve_deadline(uow, key)
+    else:
+        cfg = await get_config(uow.session)
+        await reopen_deadline(uow, key, cfg.thresholds)
+
+
+async def review_plan(uow: UnitOfWork, principal: Principal, document_id: str, outcome: str,
+                      comments: str) -> dict[str, Any]:
+    """§4.2 按规定进行评审: the district office passes a plan or returns it with comments (reopening its deadline)."""
+    doc = (await uow.session.execute(select(documents).where(documents.c.id == document_id))).first()
+    if doc is None:
+        raise Problem(404, "Not Found", "no such document", type_="not-found")
+    if doc.kind not in PLAN_KINDS or doc.project_id is None:
+        raise Problem(409, "Not a plan", "only a project's application or implementation plan is reviewed",
+                      type_="not-a-plan")
+    if outcome == "returned" and not comments.strip():
+        raise Problem(422, "Comments required", "a returned plan needs the comments saying why",
+                      type_="comments-required")
+    row = {"document_id": document_id, "project_id": doc.project_id, "outcome": outcome, "comments": comments,
+           "reviewed_by": principal.key, "reviewed_at": utcnow()}
+    await uow.session.execute(insert(plan_reviews).values(**row))
+    await settle_plan_deadline(uow, doc.project_id)
+    return {**row, "kind": doc.kind}

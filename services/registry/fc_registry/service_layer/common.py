@@ -4,15 +4,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from fc_shared.auth import Principal
 from fc_shared.db import insert_ignore
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import deadlines, projects
-from ..domain.deadlines import next_alert_on
+from ..adapters.tables import deadlines, fired_alerts, projects
+from ..domain.deadlines import next_alert_on, year_end_check_on
 
 SNAPSHOT_FIELDS = ("name", "street_code", "type", "target_level", "state", "accepted_level", "community_ids",
                    "approved_on", "creation_deadline", "task_year", "version")
@@ -53,7 +53,8 @@ async def add_deadline(uow: UnitOfWork, key: str, kind: str, due_on: date, thres
     """Start following a deadline; a deadline is followed once, so a known key is left alone."""
     return await insert_ignore(uow.session, deadlines, {
         "key": key, "kind": kind, "project_id": project_id, "street_code": street_code, "due_on": due_on,
-        "next_alert_on": None if resolved else (due_on if kind == "year_end" else next_alert_on(due_on, None, thresholds)),
+        "next_alert_on": None if resolved else (year_end_check_on(due_on) if kind == "year_end"
+                                                else next_alert_on(due_on, None, thresholds)),
         "last_threshold": None,
         "resolved_at": utcnow() if resolved else None, "created_at": utcnow()}, key=["key"])
 
@@ -63,3 +64,38 @@ async def resolve_deadline(uow: UnitOfWork, key: str) -> None:
                               .values(resolved_at=utcnow(), next_alert_on=None))
 
 
+
+
+PROJECT_DEADLINE_KINDS = ("creation", "plan_upload", "year_end")
+YEAR_END_FIRED = -1  # fired_alerts.threshold / deadlines.last_threshold of the year-end announcement
+
+
+async def move_deadline(uow: UnitOfWork, key: str, due_on: date, thresholds: tuple[int, ...]) -> None:
+    """§4.6 按需调整: a deadline moved to a new date alerts afresh against it (its old alerts were for the old date)."""
+    await uow.session.execute(delete(fired_alerts).where(fired_alerts.c.deadline_key == key))
+    await uow.session.execute(update(deadlines).where(deadlines.c.key == key).values(
+        due_on=due_on, last_threshold=None, resolved_at=None, next_alert_on=next_alert_on(due_on, None, thresholds)))
+
+
+async def move_year_end(uow: UnitOfWork, key: str, year_end: date) -> None:
+    """F4: a new task year moves the year-end check, unless the announcement was already made (it is made once)."""
+    await uow.session.execute(update(deadlines).where(
+        deadlines.c.key == key, deadlines.c.resolved_at.is_(None),
+        or_(deadlines.c.last_threshold.is_(None), deadlines.c.last_threshold != YEAR_END_FIRED))
+        .values(due_on=year_end, next_alert_on=year_end_check_on(year_end)))
+
+
+async def stop_project_deadlines(uow: UnitOfWork, project_id: str) -> None:
+    """A project that ends (cancelled, declined, withdrawn) stops alerting on its own deadlines."""
+    await uow.session.execute(update(deadlines).where(
+        deadlines.c.project_id == project_id, deadlines.c.kind.in_(PROJECT_DEADLINE_KINDS),
+        deadlines.c.resolved_at.is_(None)).values(resolved_at=utcnow(), next_alert_on=None))
+
+
+async def reopen_deadline(uow: UnitOfWork, key: str, thresholds: tuple[int, ...]) -> None:
+    """A deadline met and then unmet again (a returned plan, §4.2) is followed again from where it stood."""
+    row = (await uow.session.execute(select(deadlines).where(deadlines.c.key == key))).first()
+    if row is None or row.resolved_at is None:
+        return
+    await uow.session.execute(update(deadlines).where(deadlines.c.key == key).values(
+        resolved_at=None, next_alert_on=next_alert_on(row.due_on, row.last_threshold, thresholds)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import select, update
@@ -29,6 +29,9 @@ class RegistryConfig(BaseModel):
     summary_grace_days: int = Field(1, ge=0)
     review_problem_due_days: int = Field(30, ge=1)
     pipeline_min_applications: int = Field(3, ge=0)
+    # §3 街道(重点乡镇): which street kinds the coverage target requires.
+    coverage_street_kinds: list[Literal["subdistrict", "key_town", "town"]] = Field(
+        default_factory=lambda: ["subdistrict", "key_town"], min_length=1)
 
     @field_validator("alert_thresholds_days")
     @classmethod

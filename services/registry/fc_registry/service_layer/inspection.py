@@ -31,27 +31,42 @@ async def apply_inspection_event(uow: UnitOfWork, event: Event) -> None:
     project = dict(row._mapping)
     if event.type == "fc.acceptance.review_failed":
         await _findings_to_problems(uow, project, data)
-    target = inspection_target(event.type, project["state"], project["accepted_level"], data.get("level"))
+    target = inspection_target(event.type, project["state"], project["accepted_level"], data.get("level"),
+                               named_level=project["named_level"])
     if target is None:
         log.info("inspection event does not move the project in its state",
                  extra={"type": event.type, "project_id": project_id, "state": project["state"]})
         return
     changes: dict = {"state": target}
+    decided_on = _date(data.get("decided_on"))
     if event.type == "fc.acceptance.passed":
-        changes["accepted_level"] = higher_level(project["accepted_level"], data.get("level"))
-        changes["accepted_on"] = _date(data.get("decided_on")) or project["accepted_on"] or uow.clock.today()
+        level = data.get("level")
+        on = decided_on or uow.clock.today()
+        changes["accepted_level"] = higher_level(project["accepted_level"], level)
+        # §3: coverage counts from the first acceptance at any level; a later level keeps its own date.
+        changes["accepted_on"] = project["accepted_on"] or on
+        if level in ("city", "province") and project[f"{level}_accepted_on"] is None:
+            changes[f"{level}_accepted_on"] = on
     from_state = project["state"]
     project = await save_project(uow, project, changes)
     from .projects import _history
 
-    await _history(uow, project_id, event.type, from_state, target, f"inspection:{data.get('acceptance_id') or ''}",
-                   _note(event), _date(data.get("decided_on")))
+    await _history(uow, project_id, event.type, from_state, target, _recorded_by(data),
+                   _note(event), decided_on)
     if target == "accepted":
         await resolve_deadline(uow, f"creation:{project_id}")
-        await resolve_deadline(uow, f"year_end:{project_id}")
+        if project["task_year"] is None or project["accepted_on"] <= date(project["task_year"], 12, 31):
+            await resolve_deadline(uow, f"year_end:{project_id}")
     uow.emit("fc.project.state_changed", project_id, {
         **snapshot(project), "from_state": from_state, "to_state": target, "cause": event.type,
-        "acceptance_id": data.get("acceptance_id")})
+        "acceptance_id": data.get("acceptance_id"), "on": decided_on or uow.clock.today()})
+
+
+def _recorded_by(data: dict) -> str:
+    """Who the history names: the person who recorded a result on paper, else the acceptance in inspection."""
+    if data.get("recorded_by"):
+        return f"{data.get('channel') or 'inspection'}:{data['recorded_by']}"
+    return f"inspection:{data.get('acceptance_id') or ''}"
 
 
 def _date(value) -> date | None:
@@ -65,7 +80,8 @@ def _note(event: Event) -> str | None:
     findings = event.data.get("findings")
     if findings:
         return f"{event.data.get('department_code') or ''}: {findings}".strip(": ")
-    return event.data.get("reference")
+    parts = [event.data.get("reference"), f"scan {event.data['document_id']}" if event.data.get("document_id") else None]
+    return "; ".join(p for p in parts if p) or None
 
 
 async def _findings_to_problems(uow: UnitOfWork, project: dict, data: dict) -> None:

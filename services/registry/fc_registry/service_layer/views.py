@@ -59,6 +59,10 @@ async def board(session, principal: Principal, cfg: RegistryConfig, as_of: date,
             query = query.where(projects.c[name] == filters[name])
     rows = (await session.execute(query)).all()
     nodes = await next_nodes(session, [r.id for r in rows])
+    overdue = dict((await session.execute(
+        select(problems.c.project_id, func.count()).where(problems.c.state == "open", problems.c.due_on < as_of,
+                                                          problems.c.project_id.is_not(None))
+        .group_by(problems.c.project_id))).all()) if rows else {}
     out = []
     for r in rows:
         node = nodes.get(r.id)
@@ -69,7 +73,7 @@ async def board(session, principal: Principal, cfg: RegistryConfig, as_of: date,
         out.append({"project_id": r.id, "name": r.name, "street_code": r.street_code, "type": r.type,
                     "target_level": r.target_level, "state": r.state, "accepted_level": r.accepted_level,
                     "approved_on": r.approved_on, "creation_deadline": r.creation_deadline, "task_year": r.task_year,
-                    "next_node": node, "days_left": left, "rag": colour})
+                    "next_node": node, "days_left": left, "rag": colour, "overdue_problems": overdue.get(r.id, 0)})
     return out
 
 
@@ -138,15 +142,18 @@ async def portrait(session, principal: Principal, community_id: str, cfg: Regist
 
 async def targets(session, cfg: RegistryConfig, year: int, as_of: date) -> dict[str, Any]:
     """§3 and §5.2: each programme target with its status."""
-    codes = list((await session.execute(select(streets.c.code).order_by(streets.c.code))).scalars())
+    codes = list((await session.execute(select(streets.c.code).where(streets.c.kind.in_(cfg.coverage_street_kinds))
+                                        .order_by(streets.c.code))).scalars())
+    # §3: counted from each street's first acceptance at any level (a later level keeps that date).
     first_accepted = dict((await session.execute(
-        select(projects.c.street_code, func.min(projects.c.accepted_on)).where(projects.c.accepted_level.is_not(None))
+        select(projects.c.street_code, func.min(projects.c.accepted_on)).where(projects.c.accepted_on.is_not(None))
         .group_by(projects.c.street_code))).all())
     target_date = cfg.coverage_date(year)
     coverage = (coverage_status(codes, first_accepted, target_date, as_of) if target_date
                 else {"status": "not_configured", "due_on": None, "streets": [], "streets_missing": []})
+    # §3 每年新申报项目不少于3个: projects submitted (申报) to province/city in the year.
     applications = (await session.execute(select(func.count()).select_from(projects).where(
-        projects.c.applied_on >= date(year, 1, 1), projects.c.applied_on <= date(year, 12, 31)))).scalar_one()
+        projects.c.submitted_on >= date(year, 1, 1), projects.c.submitted_on <= date(year, 12, 31)))).scalar_one()
     plan = (await session.execute(select(special_plans).where(special_plans.c.year == year))).first()
     publish_due, approve_due = special_plan_dates(year)
     published_on = plan.published_on if plan else None

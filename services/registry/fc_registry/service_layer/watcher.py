@@ -11,18 +11,19 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from fc_shared.db import insert_ignore
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import deadlines, fired_alerts, projects, special_plans, streets, work_summaries
 from ..domain.dates import days_left
-from ..domain.deadlines import alert_due, alert_fires, next_alert_on, special_plan_dates
-from ..domain.lifecycle import IN_CREATION
+from ..domain.deadlines import alert_due, alert_fires, next_alert_on, special_plan_dates, year_end_check_on
+from ..domain.lifecycle import year_end_announcement_due
 from ..domain.summaries import PERIODS, period_bounds, summary_due_on
 from .common import add_deadline, snapshot
 from .config import RegistryConfig, get_config
+from .work import OFFICE_FILER
 
 BATCH = 500
 YEAR_END = -1
@@ -54,9 +55,14 @@ async def ensure_periodic_deadlines(uow: UnitOfWork, as_of: date, cfg: RegistryC
                        resolved=bool(plan and plan.published_on))
     await add_deadline(uow, f"special_plan_approve:{as_of.year}", "special_plan_approve", approve_due, cfg.thresholds,
                        resolved=bool(plan and plan.approved_on))
-    street_rows = (await uow.session.execute(select(streets.c.code, streets.c.created_on))).all()
-    for street in street_rows:
-        since = street.created_on
+    filers = [(r.code, r.created_on)
+              for r in (await uow.session.execute(select(streets.c.code, streets.c.created_on))).all()]
+    # The office's own cadence (§5.1) is followed from its first filed summary on.
+    office_since = (await uow.session.execute(select(func.min(work_summaries.c.period_start)).where(
+        work_summaries.c.filer == OFFICE_FILER))).scalar()
+    if office_since is not None:
+        filers.append((OFFICE_FILER, office_since))
+    for code, since in filers:
         for period in PERIODS:
             current = period_bounds(period, as_of)
             previous = period_bounds(period, current[0] - timedelta(days=1))
@@ -64,11 +70,11 @@ async def ensure_periodic_deadlines(uow: UnitOfWork, as_of: date, cfg: RegistryC
                 if end < since:
                     continue
                 filed = (await uow.session.execute(select(work_summaries.c.id).where(
-                    work_summaries.c.street_code == street.code, work_summaries.c.period == period,
+                    work_summaries.c.filer == code, work_summaries.c.period == period,
                     work_summaries.c.period_start == start))).first()
-                await add_deadline(uow, f"summary:{street.code}:{period}:{start}", "summary",
+                await add_deadline(uow, f"summary:{code}:{period}:{start}", "summary",
                                    summary_due_on(end, cfg.summary_grace_days), cfg.thresholds,
-                                   street_code=street.code, resolved=filed is not None)
+                                   street_code=None if code == OFFICE_FILER else code, resolved=filed is not None)
 
 
 def _deadline_event(row, as_of: date, kind_of_alert: str, threshold: int) -> dict:
@@ -106,10 +112,11 @@ async def scan(new_uow: Callable[[], UnitOfWork], as_of: date, *, postgres: bool
                     if await _fire(uow, row.key, threshold, as_of, lambda: uow.emit(event_type, subject, data).id):
                         fired[event_type] += 1
                         if row.kind == "summary" and kind_of_alert == "breached":
-                            _, street_code, period, start = row.key.split(":", 3)
+                            _, filer, period, start = row.key.split(":", 3)
                             start_on = date.fromisoformat(start)
-                            uow.emit("fc.summary.overdue", street_code, {
-                                "street_code": street_code, "period": period, "period_start": start_on,
+                            uow.emit("fc.summary.overdue", filer, {
+                                "street_code": None if filer == OFFICE_FILER else filer, "filer": filer,
+                                "period": period, "period_start": start_on,
                                 "period_end": period_bounds(period, start_on)[1], "due_on": row.due_on})
                             fired["fc.summary.overdue"] += 1
                     last = threshold
@@ -127,14 +134,16 @@ async def scan(new_uow: Callable[[], UnitOfWork], as_of: date, *, postgres: bool
 
 
 async def _year_end(uow: UnitOfWork, row, as_of: date) -> bool:
-    """F4: on 31 December of its task year a project approved but not yet accepted is announced, once."""
-    if as_of < row.due_on:
-        await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key).values(next_alert_on=row.due_on))
+    """F4: once a task year has ended, a project neither accepted by 31 December nor cancelled is announced, once."""
+    check_on = year_end_check_on(row.due_on)
+    if as_of < check_on:
+        await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key).values(next_alert_on=check_on))
         return False
     await uow.session.execute(update(deadlines).where(deadlines.c.key == row.key)
                               .values(next_alert_on=None, last_threshold=YEAR_END))
     project = (await uow.session.execute(select(projects).where(projects.c.id == row.project_id))).first()
-    if project is None or project.state not in IN_CREATION:
+    if project is None or project.task_year is None or not year_end_announcement_due(
+            row.due_on.year, as_of, project.state, project.accepted_on):
         return False
     data = {**snapshot(project), "year": row.due_on.year}
     return await _fire(uow, row.key, YEAR_END, as_of,

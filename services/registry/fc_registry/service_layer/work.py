@@ -24,7 +24,7 @@ def _problem_event(row: dict[str, Any]) -> dict[str, Any]:
         "problem_id": row["id"]}
 
 
-async def open_problem(uow: UnitOfWork, *, street_code: str, project_id: str | None, text: str, owner_department: str,
+async def open_problem(uow: UnitOfWork, *, street_code: str | None, project_id: str | None, text: str, owner_department: str,
                        due_on: date | None, source: str, summary_id: str | None = None,
                        acceptance_id: str | None = None) -> dict[str, Any]:
     """问题清单: a problem with its owner department and due date; its due date is watched."""
@@ -37,7 +37,8 @@ async def open_problem(uow: UnitOfWork, *, street_code: str, project_id: str | N
         cfg = await get_config(uow.session)
         await add_deadline(uow, f"problem:{row['id']}", "problem", due_on, cfg.thresholds, project_id=project_id,
                            street_code=street_code)
-    uow.emit("fc.problem.opened", project_id or street_code, _problem_event(row))
+    uow.emit("fc.problem.opened", project_id or street_code or OFFICE_FILER,
+             {**_problem_event(row), "opened_on": uow.clock.today()})
     return row
 
 
@@ -82,35 +83,61 @@ async def close_problem(uow: UnitOfWork, principal: Principal, problem_id: str, 
         raise Problem(409, "Already closed", "the problem is already closed", type_="already-closed")
     await resolve_deadline(uow, f"problem:{problem_id}")
     out = {**row._mapping, **changes}
-    uow.emit("fc.problem.closed", out["project_id"] or out["street_code"], _problem_event(out))
+    uow.emit("fc.problem.closed", out["project_id"] or out["street_code"] or OFFICE_FILER,
+             {**_problem_event(out), "closed_on": uow.clock.today()})
     return out
 
 
+OFFICE_FILER = "district_office"  # 区风貌办 files its own summaries beside the streets' (§5.1)
+
+
+async def _problem_street(uow: UnitOfWork, project_id: str | None) -> str | None:
+    if project_id is None:
+        return None
+    row = (await uow.session.execute(select(projects.c.street_code).where(projects.c.id == project_id))).first()
+    if row is None:
+        raise Problem(422, "Unknown project", f"project {project_id} does not exist", type_="unknown-project")
+    return row.street_code
+
+
 async def file_summary(uow: UnitOfWork, principal: Principal, data: dict[str, Any]) -> tuple[dict[str, Any], list]:
-    """§5.1: a street's weekly / half-monthly / monthly summary with problem, work and innovation lists."""
-    street_code, period, start = data["street_code"], data["period"], data["period_start"]
-    check_street_access(principal, street_code)
-    await _check_street(uow, street_code)
+    """§5.1: a street's (or the district office's own) weekly / half-monthly / monthly summary with its lists."""
+    street_code, period, start = data.get("street_code"), data["period"], data["period_start"]
+    if street_code is None:
+        if principal.role != "district_office":
+            raise Problem(422, "Street required", "a street's summary names its street_code; only the district "
+                          "office files one without (its own)", type_="street-required")
+        filer = OFFICE_FILER
+    else:
+        check_street_access(principal, street_code)
+        await _check_street(uow, street_code)
+        filer = street_code
     if not is_period_start(period, start):
         first = period_bounds(period, start)[0]
         raise Problem(422, "Not a period start", f"a {period} period containing {start} starts on {first}",
                       type_="bad-period")
     end = period_bounds(period, start)[1]
-    row = {"id": str(uuid.uuid4()), "street_code": street_code, "period": period, "period_start": start,
-           "period_end": end, "work": data["work"], "innovations": data["innovations"], "filed_by": principal.key,
-           "filed_at": utcnow()}
+    row = {"id": str(uuid.uuid4()), "street_code": street_code, "filer": filer, "period": period,
+           "period_start": start, "period_end": end, "work": data["work"], "innovations": data["innovations"],
+           "filed_by": principal.key, "filed_at": utcnow()}
+    problem_streets = []
+    for item in data["problems"]:
+        if street_code is not None:
+            await _check_project_of_street(uow, item.get("project_id"), street_code)
+            problem_streets.append(street_code)
+        else:
+            problem_streets.append(await _problem_street(uow, item.get("project_id")))
     try:
         async with uow.session.begin_nested():
             await uow.session.execute(insert(work_summaries).values(**row))
     except IntegrityError:
         raise Problem(409, "Already filed", f"the {period} summary from {start} is already filed",
                       type_="duplicate") from None
-    for item in data["problems"]:
-        await _check_project_of_street(uow, item.get("project_id"), street_code)
-    opened = [await open_problem(uow, street_code=street_code, project_id=item.get("project_id"), text=item["text"],
-                                 owner_department=item["owner_department"], due_on=item.get("due_on"),
-                                 source="summary", summary_id=row["id"]) for item in data["problems"]]
-    await resolve_deadline(uow, f"summary:{street_code}:{period}:{start}")
+    opened = [await open_problem(uow, street_code=code, project_id=item.get("project_id"), text=item["text"],
+                                 owner_department=item["owner_department"], due_on=item["due_on"],
+                                 source="summary", summary_id=row["id"])
+              for item, code in zip(data["problems"], problem_streets)]
+    await resolve_deadline(uow, f"summary:{filer}:{period}:{start}")
     return row, opened
 
 

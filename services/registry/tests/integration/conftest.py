@@ -74,8 +74,10 @@ class World:
             payload = {"action": action, **(body if action == actions[-1] else {})}
             if body.get("on"):
                 payload["on"] = body["on"]
-            if action == "approve" and "on" not in payload:
-                payload["on"] = body.get("on") or _today()
+            if action == "approve":
+                payload.setdefault("on", body.get("on") or _today())
+                payload.setdefault("level", "city")
+                payload.setdefault("reference", "区批复〔2024〕1号")
             r = await self.c.post(f"/api/v1/projects/{project_id}/transitions", json=payload, headers=headers)
             assert r.status_code == 200, r.text
             out = r.json()

@@ -9,8 +9,10 @@ OFFICE = auth("district_office")
 PDF = "application/pdf"
 
 
-async def _upload(client, cid, kind, data=b"%PDF-1.4 sample", ctype=PDF, headers=OFFICE, name="plan.pdf"):
-    return await client.post(f"/api/v1/communities/{cid}/documents", headers=headers, data={"kind": kind},
+async def _upload(client, cid, kind, data=b"%PDF-1.4 sample", ctype=PDF, headers=OFFICE, name="plan.pdf",
+                  project_id=None):
+    form = {"kind": kind, **({"project_id": project_id} if project_id else {})}
+    return await client.post(f"/api/v1/communities/{cid}/documents", headers=headers, data=form,
                              files={"file": (name, data, ctype)})
 
 
@@ -23,8 +25,8 @@ async def test_documents_versions_download_limits_and_plan_deadline(make_app, wo
         street = await world.street()
         p = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
         cid = p["community_ids"][0]
-        first = await _upload(client, cid, "application_plan", b"%PDF v1")
-        second = await _upload(client, cid, "application_plan", b"%PDF v2")
+        first = await _upload(client, cid, "application_plan", b"%PDF v1", project_id=p["id"])
+        second = await _upload(client, cid, "application_plan", b"%PDF v2", project_id=p["id"])
         assert first.status_code == second.status_code == 201, first.text
         assert (first.json()["version"], second.json()["version"]) == (1, 2)
         versions = (await client.get(f"/api/v1/communities/{cid}/documents", params={"kind": "application_plan"},
@@ -46,7 +48,8 @@ async def test_documents_versions_download_limits_and_plan_deadline(make_app, wo
         assert len((await client.get(f"/api/v1/communities/{cid}/documents", headers=OFFICE)).json()["items"]) == 2
         # both plans uploaded → the plan deadline is met and never breaches
         docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        assert (await _upload(client, cid, "implementation_plan", b"PK docx", ctype=docx, name="实施方案.docx")).status_code == 201
+        assert (await _upload(client, cid, "implementation_plan", b"PK docx", ctype=docx, name="实施方案.docx",
+                              project_id=p["id"])).status_code == 201
         await client.post("/api/v1/deadlines/scan", json={"as_of": "2024-05-01"}, headers=OFFICE)
         assert not [e for e in await outbox(app, "fc.deadline.breached", p["id"]) if e["data"]["kind"] == "plan_upload"]
 
@@ -158,11 +161,19 @@ async def test_premises_lease_request_to_decision(client, world):
 async def test_targets_coverage_and_pipeline(client, world):
     street = await world.street()
     cid = await world.community(street)
+    applied = []
     for _ in range(3):
-        p = await world.project([cid], created_on="2024-01-01")
-        await world.move(p["id"], "apply", on="2024-02-01")
+        p = await world.project([await world.community(street)], created_on="2024-01-01")
+        applied.append(await world.move(p["id"], "apply", on="2024-02-01"))
+    rejected = await world.project([cid], created_on="2024-01-01")
+    await world.move(rejected["id"], "apply", "reject", on="2024-02-01", note="条件不足")
+    before = (await client.get("/api/v1/targets", params={"year": 2024, "as_of": "2024-03-01"},
+                               headers=OFFICE)).json()["pipeline"]["applications"]
+    # §3 每年新申报项目: the pipeline counts projects submitted (申报) to province/city, not street applications.
+    for p in applied:
+        await world.move(p["id"], "select", "submit", on="2024-02-10")
     t = (await client.get("/api/v1/targets", params={"year": 2024, "as_of": "2024-03-01"}, headers=OFFICE)).json()
-    assert t["pipeline"]["applications"] >= 3 and t["pipeline"]["status"] == "met"
+    assert t["pipeline"]["applications"] == before + 3 and t["pipeline"]["status"] == "met"
     assert t["coverage"]["status"] == "not_configured"
     await client.patch("/api/v1/config", json={"coverage_target_dates": {"2024": "2024-12-31"}}, headers=OFFICE)
     t = (await client.get("/api/v1/targets", params={"year": 2024, "as_of": "2025-01-02"}, headers=OFFICE)).json()

@@ -85,8 +85,26 @@ async def _acceptance_states(app, client, world, broker, outbox):
                                     .where(spine.inbox.c.event_id == marker.id))).scalar_one()
     await async_wait_until(marker_handled, 60, message="evaluation handled")
     assert len(await outbox(app, "fc.project.state_changed", pid)) == 5
-    named = await world.move(pid, "name", on="2025-02-01")
-    assert named["state"] == "named"
+    too_high = await client.post(f"/api/v1/projects/{pid}/transitions", headers=OFFICE,
+                                 json={"action": "name", "on": "2025-02-01", "level": "province"})
+    assert too_high.status_code == 409  # named only at a level it was accepted at
+    named = await world.move(pid, "name", on="2025-02-01", level="city")
+    assert named["state"] == "named" and named["named_level"] == "city" and named["named_on"] == "2025-02-01"
+    # Naming never blocks a higher level: the city-named project goes on to pass province (F3's top-up).
+    prov = {**common, "acceptance_id": "prov-2"}
+    await _publish(broker, TOPIC_INSPECTION, "fc.acceptance.requested", pid, level="province", **prov)
+    await _wait_state(client, pid, "accepting")
+    await _publish(broker, TOPIC_INSPECTION, "fc.acceptance.district_reviewed", pid, level="province", **prov)
+    await _wait_state(client, pid, "district_reviewed")
+    await _publish(broker, TOPIC_INSPECTION, "fc.acceptance.passed", pid, level="province",
+                   decided_on="2025-02-20", reference="省验-2", **prov)
+    province = await _wait_state(client, pid, "accepted", "province")
+    # §3 coverage counts from the first acceptance: the province decision keeps the city date.
+    assert (province["accepted_on"], province["first_accepted_on"], province["city_accepted_on"],
+            province["province_accepted_on"]) == ("2024-12-20", "2024-12-20", "2024-12-20", "2025-02-20")
+    assert province["named_level"] == "city"
+    named = await world.move(pid, "name", on="2025-02-25", level="province")
+    assert named["state"] == "named" and named["named_level"] == "province"
     # creation deadline resolved by acceptance: the watcher stays silent about it
     await client.post("/api/v1/deadlines/scan", json={"as_of": "2025-03-05"}, headers=OFFICE)
     assert not [e for e in await outbox(app, "fc.deadline.breached", pid) if e["data"]["kind"] == "creation"]

@@ -164,7 +164,7 @@ async def test_scope_warning_is_a_warning_and_list_filters(client, world):
     cid = await world.community(street)
     small = await world.project([cid], area_ha=3, type="new_build", target_level="province")
     assert small["warnings"] and "5–60" in small["warnings"][0]
-    normal = await world.project([cid])
+    normal = await world.project([await world.community(street)])
     assert normal["warnings"] == []
     r = await client.get("/api/v1/projects", params={"street_code": street, "type": "new_build",
                                                      "target_level": "province"}, headers=OFFICE)
@@ -175,7 +175,7 @@ async def test_scope_warning_is_a_warning_and_list_filters(client, world):
     assert {page1["items"][0]["id"], page2["items"][0]["id"]} == {small["id"], normal["id"]}
     cfg = await client.patch("/api/v1/config", json={"scope_min_ha": 1, "scope_max_ha": 100}, headers=OFFICE)
     assert cfg.status_code == 200
-    assert (await world.project([cid], area_ha=3))["warnings"] == []
+    assert (await world.project([await world.community(street)], area_ha=3))["warnings"] == []
 
 
 async def test_edit_before_approval_only_with_version_check(client, world, outbox):

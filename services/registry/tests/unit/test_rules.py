@@ -70,35 +70,75 @@ def test_lifecycle_table_matches_the_domain_drawing():
     assert lifecycle.allowed_actions("draft") == ["apply", "withdraw"]
     assert lifecycle.allowed_actions("applied") == ["select", "reject", "withdraw"]
     assert lifecycle.allowed_actions("selected") == ["submit", "withdraw"]
-    assert lifecycle.allowed_actions("submitted") == ["approve", "withdraw"]
-    assert lifecycle.allowed_actions("approved") == []
+    assert lifecycle.allowed_actions("submitted") == ["approve", "decline", "withdraw"]
+    for creating in ("approved", "accepting", "district_reviewed"):
+        assert lifecycle.allowed_actions(creating) == ["reschedule", "cancel"]
     assert lifecycle.allowed_actions("accepted") == ["name"]
-    for terminal in ("rejected", "withdrawn", "named", "accepting", "district_reviewed"):
+    for terminal in ("rejected", "withdrawn", "declined", "cancelled", "named"):
         assert lifecycle.allowed_actions(terminal) == []
     assert lifecycle.allowed_actions("applied", "street") == ["withdraw"]
+    assert lifecycle.allowed_actions("approved", "street") == []
 
 
-@pytest.mark.parametrize("action, state, role, note, on, status", [
-    ("select", "applied", "street", None, None, 403),
-    ("submit", "draft", "district_office", None, None, 409),
-    ("reject", "applied", "district_office", "", None, 422),
-    ("approve", "submitted", "district_office", None, None, 422),
-    ("withdraw", "approved", "district_office", None, None, 409),
-    ("name", "approved", "district_office", None, None, 409),
-    ("fly", "draft", "district_office", None, None, 422),
+@pytest.mark.parametrize("action, state, role, note, on, extra, status", [
+    ("select", "applied", "street", None, None, {}, 403),
+    ("submit", "draft", "district_office", None, None, {}, 409),
+    ("reject", "applied", "district_office", "", None, {}, 422),
+    ("approve", "submitted", "district_office", None, None, {"level": "city", "reference": "x"}, 422),
+    ("approve", "submitted", "district_office", None, date(2024, 1, 1), {"reference": "x"}, 422),
+    ("approve", "submitted", "district_office", None, date(2024, 1, 1), {"level": "city", "reference": " "}, 422),
+    ("decline", "submitted", "district_office", None, date(2024, 1, 1), {"level": "city"}, 422),
+    ("decline", "approved", "district_office", None, date(2024, 1, 1), {"level": "city", "reference": "x"}, 409),
+    ("reschedule", "approved", "district_office", None, None, {"creation_deadline": date(2026, 1, 1)}, 422),
+    ("reschedule", "approved", "district_office", "late", None, {}, 422),
+    ("reschedule", "accepted", "district_office", "late", None, {"creation_deadline": date(2026, 1, 1)}, 409),
+    ("cancel", "approved", "district_office", " ", None, {}, 422),
+    ("cancel", "accepted", "district_office", "x", None, {}, 409),
+    ("cancel", "submitted", "district_office", "x", None, {}, 409),
+    ("cancel", "approved", "street", "x", None, {}, 403),
+    ("submit", "selected", "district_office", None, None, {"level": "city"}, 422),
+    ("withdraw", "approved", "district_office", None, None, {}, 409),
+    ("name", "approved", "district_office", None, date(2024, 1, 1), {"level": "city"}, 409),
+    ("name", "accepted", "district_office", None, date(2024, 1, 1), {}, 422),
+    ("fly", "draft", "district_office", None, None, {}, 422),
 ])
-def test_refused_transitions(action, state, role, note, on, status):
+def test_refused_transitions(action, state, role, note, on, extra, status):
     with pytest.raises(lifecycle.TransitionRefused) as info:
-        lifecycle.check_transition(action, state, role, note, on)
+        lifecycle.check_transition(action, state, role, note, on, **extra)
     assert info.value.status == status
 
 
 def test_allowed_transitions_and_dates():
     assert lifecycle.check_transition("apply", "draft", "street", None, None).target == "applied"
-    assert lifecycle.check_transition("approve", "submitted", "district_office", None, date(2024, 1, 1)).target == "approved"
+    assert lifecycle.check_transition("approve", "submitted", "district_office", None, date(2024, 1, 1),
+                                      level="city", reference="区批〔2024〕1号").target == "approved"
+    spec = lifecycle.check_transition("reschedule", "accepting", "district_office", "拆迁延后", None,
+                                      creation_deadline=date(2026, 1, 1))
+    assert lifecycle.target_of(spec, "accepting") == "accepting"
     assert lifecycle.transition_date_problem("approve", date(2030, 1, 1), date(2024, 1, 1), date(2026, 1, 1))
     assert lifecycle.transition_date_problem("approve", date(2023, 1, 1), date(2024, 1, 1), date(2026, 1, 1))
     assert lifecycle.transition_date_problem("approve", date(2024, 1, 1), date(2024, 1, 1), date(2024, 1, 1)) is None
+    assert lifecycle.reschedule_problem(date(2024, 1, 1), date(2024, 1, 1), None)
+    assert lifecycle.reschedule_problem(date(2025, 6, 1), date(2024, 1, 1), date(2025, 6, 1))
+    assert lifecycle.reschedule_problem(date(2025, 7, 1), date(2024, 1, 1), date(2025, 6, 1)) is None
+
+
+def test_naming_per_level():
+    """§4.7: named at a level reached, never at or below the level already named (a city name leaves province open)."""
+    assert lifecycle.naming_problem("city", "city", None) is None
+    assert lifecycle.naming_problem("province", "city", None)
+    assert lifecycle.naming_problem("city", "province", "city")
+    assert lifecycle.naming_problem("province", "province", "city") is None
+
+
+def test_year_end_announcement_timing():
+    """F4: from 1 January after the task year, unless accepted by 31 December or cancelled."""
+    due = lifecycle.year_end_announcement_due
+    assert not due(2025, date(2025, 12, 31), "approved", None)
+    assert due(2025, date(2026, 1, 1), "approved", None)
+    assert not due(2025, date(2026, 1, 1), "accepted", date(2025, 12, 31))
+    assert due(2025, date(2026, 1, 5), "accepted", date(2026, 1, 2))
+    assert not due(2025, date(2026, 1, 1), "cancelled", None)
 
 
 @pytest.mark.parametrize("event, state, level, target", [
@@ -113,6 +153,10 @@ def test_allowed_transitions_and_dates():
     ("fc.acceptance.failed", "district_reviewed", "city", "accepted"),
     ("fc.acceptance.review_failed", "accepting", None, "approved"),
     ("fc.acceptance.review_failed", "accepting", "city", "accepted"),
+    ("fc.acceptance.requested", "named", "city", "accepting"),
+    ("fc.acceptance.requested", "named", "province", None),
+    ("fc.acceptance.requested", "cancelled", None, None),
+    ("fc.acceptance.passed", "cancelled", None, None),
 ])
 def test_inspection_driven_moves(event, state, level, target):
     assert lifecycle.inspection_target(event, state, level, "province") == target
@@ -122,6 +166,10 @@ def test_an_accepted_project_is_accepting_again_only_for_a_provincial_acceptance
     assert lifecycle.inspection_target("fc.acceptance.requested", "accepted", "city", "city") is None
     assert lifecycle.inspection_target("fc.acceptance.requested", "accepted", "city", None) is None
     assert lifecycle.inspection_target("fc.acceptance.requested", "approved", None, "city") == "accepting"
+
+
+def test_a_failed_province_attempt_returns_a_named_project_to_named():
+    assert lifecycle.inspection_target("fc.acceptance.failed", "district_reviewed", "city", named_level="city") == "named"
 
 
 def test_highest_level_is_kept():
@@ -145,7 +193,7 @@ def test_alert_thresholds_fire_the_tightest_reached_then_the_breach():
     assert normalise_thresholds([1, 30, 7, 7]) == (30, 7, 1)
     with pytest.raises(ValueError):
         normalise_thresholds([0])
-    assert plan_upload_due(date(2024, 2, 1)) == date(2024, 3, 2)
+    assert plan_upload_due(date(2024, 2, 1)) == date(2024, 3, 2)  # 30 days after submission
     assert days_left(due, date(2025, 4, 2)) == -2
 
 

@@ -1,0 +1,119 @@
+import { useState } from 'react'
+import { Card, Descriptions, Form, Input, InputNumber, Select, Space, Statistic, Typography } from 'antd'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Link } from 'react-router-dom'
+import { api, apiUrl } from '../../lib/api'
+import { wan, wanToFen, ymd } from '../../lib/format'
+import { basisText, ENTRY_KIND, label, options, RULE } from '../../lib/labels'
+import { useSession } from '../../lib/session'
+import { CursorTable } from '../../components/CursorTable'
+import { DownloadButton } from '../../components/DownloadButton'
+import { FormModalButton } from '../../components/FormModalButton'
+import { Money } from '../../components/Money'
+import { ProblemAlert } from '../../components/ProblemAlert'
+import { StreetSelect, useStreetName } from '../../components/StreetSelect'
+
+interface YearFunding { year: number; closed: boolean; budget_fen: number | null; committed_fen: number; recovery_due_fen: number; remaining_fen: number | null; by_kind: Record<string, number> }
+interface StreetFunding { street_code: string; projects: number; award_fen: number; entitlement_fen: number; paid_fen: number; recovery_due_fen: number; eligible_expenditure_fen: number }
+interface Entry { id: number; project_id: string; street_code: string; kind: string; amount_fen: number; rules: string[]; basis: string; year: number; at: string; reason?: string | null; reverses_entry_id?: number | null }
+
+function MoneyStat({ title, fen, testId }: { title: string; fen: number | null; testId?: string }) {
+  return <Statistic title={title} valueRender={() => <span data-testid={testId}><Money fen={fen} /></span>} />
+}
+
+function YearPanel({ year }: { year: number }) {
+  const s = useSession()
+  const qc = useQueryClient()
+  const q = useQuery({ queryKey: ['funding', 'year', year], queryFn: () => api<YearFunding>('funding', `/years/${year}/funding`) })
+  const done = () => qc.invalidateQueries({ queryKey: ['funding'] })
+  return (
+    <Card size="small" title={`${year} 年度专项资金`} extra={s.role === 'finance' && (
+      <Space>
+        <FormModalButton<{ budget: string; note?: string }> label="设定年度预算" title={`${year} 年度预算`}
+          onSubmit={(v) => api('funding', `/years/${year}/budget`, { method: 'PUT', json: { budget_fen: wanToFen(v.budget), note: v.note ?? '' } })} onDone={done}>
+          <Form.Item name="budget" label="预算（万元）" rules={[{ required: true }, { pattern: /^\d+(\.\d{1,6})?$/, message: '请填写金额' }]}><Input addonAfter="万元" /></Form.Item>
+          <Form.Item name="note" label="说明"><Input /></Form.Item>
+        </FormModalButton>
+        <FormModalButton<object> label="年度结算" title={`${year} 年度结算（F4 预拨）`} buttonProps={{ danger: true }}
+          onSubmit={() => api('funding', `/years/${year}/close`, { method: 'POST', headers: { 'Idempotency-Key': `close-${year}` } })} onDone={done}>
+          <Typography.Paragraph>对任务年度内未完成验收的项目按 F4 预拨。年度结束（次年 1 月 1 日）后方可结算，重复结算不会重复拨付。</Typography.Paragraph>
+        </FormModalButton>
+      </Space>
+    )}>
+      {q.error ? <ProblemAlert error={q.error} /> : q.data && (
+        <Space size="large" wrap>
+          <MoneyStat title="年度预算" fen={q.data.budget_fen} />
+          <MoneyStat title="已承诺" fen={q.data.committed_fen} />
+          <MoneyStat title="预算余额" fen={q.data.remaining_fen} />
+          <MoneyStat title="待追回" fen={q.data.recovery_due_fen} />
+          <Statistic title="状态" value={q.data.closed ? '已结算' : '未结算'} />
+          <Descriptions size="small" column={3} items={Object.entries(q.data.by_kind).map(([k, v]) => ({ key: k, label: label(ENTRY_KIND, k), children: <Money fen={v} /> }))} />
+        </Space>
+      )}
+    </Card>
+  )
+}
+
+function StreetPanel({ code }: { code: string }) {
+  const streetName = useStreetName()
+  const q = useQuery({ queryKey: ['funding', 'street', code], queryFn: () => api<StreetFunding>('funding', `/streets/${code}/funding`) })
+  return (
+    <Card size="small" title={`${streetName(code)} 资金情况`}>
+      {q.error ? <ProblemAlert error={q.error} /> : q.data && (
+        <Space size="large" wrap>
+          <Statistic title="项目数" value={q.data.projects} />
+          <MoneyStat title="核定奖补" fen={q.data.award_fen} />
+          <MoneyStat title="应得金额" fen={q.data.entitlement_fen} />
+          <MoneyStat title="已拨付" fen={q.data.paid_fen} testId="street-paid" />
+          <MoneyStat title="待追回" fen={q.data.recovery_due_fen} />
+          <MoneyStat title="合规支出" fen={q.data.eligible_expenditure_fen} />
+        </Space>
+      )}
+    </Card>
+  )
+}
+
+export function FundingPage() {
+  const s = useSession()
+  const qc = useQueryClient()
+  const streetName = useStreetName()
+  const [year, setYear] = useState<number>(new Date().getFullYear())
+  const [street, setStreet] = useState<string | undefined>(s.street_code ?? undefined)
+  const [kind, setKind] = useState<string | undefined>()
+  const [ledgerYear, setLedgerYear] = useState<number | undefined>()
+  const filters = { street_code: street, kind, year: ledgerYear }
+  return (
+    <Space direction="vertical" size="large" style={{ width: '100%' }}>
+      <Space>
+        <Typography.Title level={4} className="page-title" style={{ marginBottom: 0 }}>资金（以奖代补）</Typography.Title>
+        {s.role !== 'street' && <InputNumber value={year} min={2000} max={2100} onChange={(v) => v && setYear(v)} addonAfter="年" aria-label="资金年度" />}
+        {s.role !== 'street' && <StreetSelect value={street} onChange={setStreet} />}
+      </Space>
+      {s.role !== 'street' && <YearPanel year={year} />}
+      {street && <StreetPanel code={street} />}
+      <Card size="small" title="资金台账" extra={<DownloadButton url={apiUrl('funding', '/ledger.xlsx', filters)} filename="资金台账.xlsx">导出 Excel</DownloadButton>}>
+        <Space className="filters">
+          <Select allowClear placeholder="类别" style={{ width: 150 }} options={options(ENTRY_KIND)} value={kind} onChange={setKind} aria-label="台账类别" />
+          <InputNumber placeholder="年度" min={2000} max={2100} value={ledgerYear} onChange={(v) => setLedgerYear(v ?? undefined)} aria-label="台账年度" />
+        </Space>
+        <CursorTable<Entry> service="funding" path="/entries" query={filters} rowKey="id" columns={[
+          { title: '日期', dataIndex: 'at', render: ymd },
+          { title: '项目', dataIndex: 'project_id', render: (id: string) => <Link to={`/projects/${id}`}>查看</Link> },
+          { title: '街道', dataIndex: 'street_code', render: streetName },
+          { title: '类别', dataIndex: 'kind', render: (k: string) => label(ENTRY_KIND, k) },
+          { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
+          { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x} title={label(RULE, x)}>{label(RULE, x)}</span>)}</Space> },
+          { title: '计算', dataIndex: 'basis', render: basisText },
+          { title: '年度', dataIndex: 'year' },
+          ...(s.role === 'finance' ? [{ title: '操作', key: 'op', render: (_: unknown, e: Entry) => (
+            <FormModalButton<{ reason: string }> label="冲正" title={`冲正台账 #${e.id}（${wan(e.amount_fen)} 万元）`} buttonProps={{ size: 'small', danger: true }}
+              onSubmit={(v) => api('funding', `/entries/${e.id}/reversal`, { json: { reason: v.reason }, headers: { 'Idempotency-Key': `reversal-${e.id}` } })}
+              onDone={() => qc.invalidateQueries({ queryKey: ['funding'] })}>
+              <Form.Item name="reason" label="冲正理由" rules={[{ required: true }]}><Input.TextArea rows={3} /></Form.Item>
+            </FormModalButton>
+          ) }] : []),
+        ]} />
+      </Card>
+    </Space>
+  )
+}

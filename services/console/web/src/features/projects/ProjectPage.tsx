@@ -1,0 +1,221 @@
+import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Link, useParams } from 'react-router-dom'
+import type { Page } from '../../lib/api'
+import { api } from '../../lib/api'
+import { ymd } from '../../lib/format'
+import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, ENTRY_KIND, HISTORY_ACTION, LEVEL, label, RULE, STATE, TYPE } from '../../lib/labels'
+import { useSession } from '../../lib/session'
+import { FormModalButton } from '../../components/FormModalButton'
+import { Money } from '../../components/Money'
+import { ProblemAlert } from '../../components/ProblemAlert'
+import { useStreetName } from '../../components/StreetSelect'
+import type { Milestone, Project } from './api'
+import { getHistory, getMilestones, getProject } from './api'
+import { ProjectActions } from './ProjectActions'
+
+interface Indicator { code: string; scenario: string; kind: string; title_zh: string }
+interface Catalogue { version: number; indicators: Indicator[] }
+interface Evaluation {
+  id: string; catalogue_version: number; indicators: Record<string, { met: boolean; evidence: string }>
+  standard_met: number; standard_total: number; all_standard_met: boolean; gaps: unknown[]; recorded_at: string
+}
+interface Acceptance { id: string; level: string; state: string; applied_on: string; pending_departments: string[] }
+interface Entry { id: number; kind: string; amount_fen: number; rules: string[]; basis: string; year: number; at: string; reason?: string | null }
+interface Funding {
+  award_fen: number; entitlement_fen: number; paid_fen: number; recovery_due_fen: number; level_reached: string | null; entries: Entry[]
+}
+interface Deadline { key: string; kind: string; due_on: string; days_left: number; breached: boolean; resolved: boolean }
+
+function History({ id }: { id: string }) {
+  const q = useQuery({ queryKey: ['registry', 'history', id], queryFn: () => getHistory(id) })
+  if (q.error) return <ProblemAlert error={q.error} />
+  return (
+    <Timeline data-testid="project-timeline" items={(q.data ?? []).map((h) => ({
+      children: (
+        <div>
+          <Typography.Text strong>{label(HISTORY_ACTION, h.action)}</Typography.Text>
+          <span>　{h.from_state ? `${label(STATE, h.from_state)} → ` : ''}{label(STATE, h.to_state)}</span>
+          <div><Typography.Text type="secondary">{ymd(h.on ?? h.at)} · {h.by}</Typography.Text></div>
+          {h.note && <div>{h.note}</div>}
+        </div>
+      ),
+    }))} />
+  )
+}
+
+function Milestones({ project }: { project: Project }) {
+  const qc = useQueryClient()
+  const session = useSession()
+  const q = useQuery({ queryKey: ['registry', 'milestones', project.id], queryFn: () => getMilestones(project.id) })
+  const deadlines = useQuery({
+    queryKey: ['registry', 'deadlines', project.id],
+    queryFn: () => api<Page<Deadline>>('registry', '/deadlines', { query: { project_id: project.id, limit: 50 } }),
+  })
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Card size="small" title="时间节点" extra={(session.role === 'street' || session.role === 'district_office') &&
+        <FormModalButton<{ title: string; planned_on: { format: (f: string) => string } }> label="添加节点" title="添加时间节点"
+          onSubmit={(v) => api('registry', `/projects/${project.id}/milestones`, { json: { title: v.title, planned_on: v.planned_on.format('YYYY-MM-DD') } })}
+          onDone={() => qc.invalidateQueries({ queryKey: ['registry', 'milestones', project.id] })}>
+          <Form.Item name="title" label="节点名称" rules={[{ required: true }]}><Input /></Form.Item>
+          <Form.Item name="planned_on" label="计划完成日期" rules={[{ required: true }]}><DatePicker format="YYYY-MM-DD" /></Form.Item>
+        </FormModalButton>}>
+        {q.error && <ProblemAlert error={q.error} />}
+        <Table<Milestone> size="small" rowKey="id" pagination={false} dataSource={q.data ?? []} columns={[
+          { title: '节点', dataIndex: 'title' },
+          { title: '计划日期', dataIndex: 'planned_on', render: ymd },
+          { title: '实际完成', dataIndex: 'actual_on', render: ymd },
+        ]} />
+      </Card>
+      <Card size="small" title="期限与预警">
+        {deadlines.error && <ProblemAlert error={deadlines.error} />}
+        <Table<Deadline> size="small" rowKey="key" pagination={false} dataSource={deadlines.data?.items ?? []} columns={[
+          { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) },
+          { title: '到期日', dataIndex: 'due_on', render: ymd },
+          { title: '剩余天数', dataIndex: 'days_left' },
+          { title: '状态', render: (_: unknown, d) => d.breached ? <Tag color="red">已超期</Tag> : d.resolved ? <Tag>已完成</Tag> : <Tag color="blue">进行中</Tag> },
+        ]} />
+      </Card>
+    </Space>
+  )
+}
+
+function EvaluationTab({ project }: { project: Project }) {
+  const qc = useQueryClient()
+  const session = useSession()
+  const catalogue = useQuery({ queryKey: ['inspection', 'catalogue'], queryFn: () => api<Catalogue>('inspection', '/scenario-catalogue') })
+  const evals = useQuery({
+    queryKey: ['inspection', 'evaluations', project.id],
+    queryFn: () => api<Page<Evaluation>>('inspection', `/projects/${project.id}/evaluations`, { query: { limit: 1 } }),
+    retry: false,
+  })
+  const latest = evals.data?.items[0]
+  const indicators = catalogue.data?.indicators ?? []
+  const canRecord = session.role === 'street' || session.role === 'district_office'
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      {evals.error && <ProblemAlert error={evals.error} />}
+      {latest ? (
+        <Alert type={latest.all_standard_met ? 'success' : 'warning'} showIcon data-testid="evaluation-summary"
+          message={`最近评价：标配指标达标 ${latest.standard_met} / ${latest.standard_total}（${ymd(latest.recorded_at)}，目录第 ${latest.catalogue_version} 版）`} />
+      ) : <Alert type="info" message="尚未记录三化九场景评价" />}
+      {canRecord && catalogue.data && (
+        <FormModalButton<Record<string, boolean | string>> label="记录评价" title="三化九场景评价（自评）" width={720}
+          buttonProps={{ type: 'primary' }}
+          initialValues={Object.fromEntries(indicators.map((i) => [`met_${i.code}`, latest?.indicators[i.code]?.met ?? false]))}
+          onSubmit={(v) => api('inspection', `/projects/${project.id}/evaluations`, {
+            json: { indicators: Object.fromEntries(indicators.map((i) => [i.code, { met: !!v[`met_${i.code}`], evidence: String(v[`ev_${i.code}`] ?? '') }])) },
+          })}
+          onDone={() => qc.invalidateQueries({ queryKey: ['inspection'] })}>
+          <Form.Item noStyle shouldUpdate>
+            {(form) => (
+              <Button size="small" style={{ marginBottom: 12 }}
+                onClick={() => form.setFieldsValue(Object.fromEntries(indicators.filter((i) => i.kind === 'standard').map((i) => [`met_${i.code}`, true])))}>
+                标配指标全部达标
+              </Button>
+            )}
+          </Form.Item>
+          {indicators.map((i) => (
+            <Space key={i.code} align="baseline" style={{ display: 'flex' }}>
+              <Form.Item name={`met_${i.code}`} valuePropName="checked" style={{ marginBottom: 8 }}>
+                <Checkbox>{i.scenario} · {i.title_zh} {i.kind === 'standard' ? <Tag color="blue">标配</Tag> : <Tag>选配</Tag>}</Checkbox>
+              </Form.Item>
+              <Form.Item name={`ev_${i.code}`} style={{ marginBottom: 8 }}><Input placeholder="佐证材料" size="small" /></Form.Item>
+            </Space>
+          ))}
+        </FormModalButton>
+      )}
+      <Table<Indicator> size="small" rowKey="code" pagination={false} dataSource={indicators} columns={[
+        { title: '场景', dataIndex: 'scenario' },
+        { title: '指标', dataIndex: 'title_zh' },
+        { title: '类别', dataIndex: 'kind', render: (k: string) => k === 'standard' ? '标配' : '选配' },
+        { title: '达标', dataIndex: 'code', render: (c: string) => latest ? (latest.indicators[c]?.met ? <Tag color="green">达标</Tag> : <Tag color="red">未达标</Tag>) : '—' },
+      ]} />
+    </Space>
+  )
+}
+
+function AcceptancesTab({ project }: { project: Project }) {
+  const q = useQuery({
+    queryKey: ['inspection', 'acceptances', project.id],
+    queryFn: () => api<Page<Acceptance>>('inspection', '/acceptances', { query: { project_id: project.id, limit: 50 } }),
+  })
+  return (
+    <>
+      {q.error && <ProblemAlert error={q.error} />}
+      <Table<Acceptance> size="small" rowKey="id" pagination={false} dataSource={q.data?.items ?? []} columns={[
+        { title: '级别', dataIndex: 'level', render: (l: string) => label(LEVEL, l) },
+        { title: '申请日期', dataIndex: 'applied_on', render: ymd },
+        { title: '状态', dataIndex: 'state', render: (s: string) => label(ACCEPTANCE_STATE, s) },
+        { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.join('、') : '—' },
+      ]} />
+      <Link to={`/acceptance?project_id=${project.id}`}>前往验收页面</Link>
+    </>
+  )
+}
+
+export function FundingTab({ projectId }: { projectId: string }) {
+  const q = useQuery({ queryKey: ['funding', 'project', projectId], queryFn: () => api<Funding>('funding', `/projects/${projectId}/funding`), retry: false })
+  if (q.error) return <ProblemAlert error={q.error} />
+  if (!q.data) return <Spin />
+  const f = q.data
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Descriptions bordered size="small" column={{ xs: 1, md: 2, xl: 4 }} items={[
+        { label: '核定奖补', children: <Money fen={f.award_fen} /> },
+        { label: '应得金额', children: <Money fen={f.entitlement_fen} /> },
+        { label: '已拨付', children: <span data-testid="project-paid"><Money fen={f.paid_fen} /></span> },
+        { label: '待追回', children: <Money fen={f.recovery_due_fen} /> },
+      ]} />
+      <Table<Entry> size="small" rowKey="id" pagination={false} dataSource={f.entries} columns={[
+        { title: '日期', dataIndex: 'at', render: ymd },
+        { title: '类别', dataIndex: 'kind', render: (k: string) => label(ENTRY_KIND, k) },
+        { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
+        { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x}>{label(RULE, x)}</span>)}</Space> },
+        { title: '计算', dataIndex: 'basis', render: basisText },
+      ]} />
+    </Space>
+  )
+}
+
+export function ProjectPage() {
+  const { id = '' } = useParams()
+  const qc = useQueryClient()
+  const streetName = useStreetName()
+  const q = useQuery({ queryKey: ['registry', 'project', id], queryFn: () => getProject(id) })
+  if (q.error) return <ProblemAlert error={q.error} />
+  if (!q.data) return <Spin />
+  const p = q.data
+  const refresh = () => qc.invalidateQueries({ queryKey: ['registry'] })
+  return (
+    <Space direction="vertical" size="large" style={{ width: '100%' }}>
+      <Card title={<Typography.Title level={4} className="page-title" data-testid="project-name">{p.name}</Typography.Title>}
+        extra={<Tag color="blue" data-testid="project-state">{label(STATE, p.state)}</Tag>}>
+        <Descriptions size="small" column={{ xs: 1, md: 2, xl: 3 }} items={[
+          { label: '街道', children: streetName(p.street_code) },
+          { label: '类型', children: label(TYPE, p.type) },
+          { label: '目标级别', children: label(LEVEL, p.target_level) },
+          { label: '已验收级别', children: label(LEVEL, p.accepted_level) },
+          { label: '面积', children: `${p.area_ha} 公顷` },
+          { label: '生活圈', children: `${p.life_circle_minutes} 分钟` },
+          { label: '批复日期', children: ymd(p.approved_on) },
+          { label: '创建期限', children: ymd(p.creation_deadline) },
+          { label: '任务年度', children: p.task_year ?? '—' },
+          { label: '社区', children: <Space wrap>{p.community_ids.map((c) => <Link key={c} to={`/communities/${c}`}>档案</Link>)}</Space> },
+        ]} />
+        {p.warnings.length > 0 && <Alert type="warning" showIcon message={p.warnings.join('；')} style={{ marginBottom: 12 }} />}
+        <ProjectActions project={p} onChanged={refresh} />
+      </Card>
+      <Card>
+        <Tabs items={[
+          { key: 'history', label: '创建历程', children: <History id={p.id} /> },
+          { key: 'nodes', label: '节点与预警', children: <Milestones project={p} /> },
+          { key: 'evaluation', label: '三化九场景评价', children: <EvaluationTab project={p} /> },
+          { key: 'acceptance', label: '验收', children: <AcceptancesTab project={p} /> },
+          { key: 'money', label: '资金', children: <FundingTab projectId={p.id} /> },
+        ]} />
+      </Card>
+    </Space>
+  )
+}

@@ -1,0 +1,55 @@
+// Money is integer fen everywhere; people read 万元 with two decimals (1 万元 = 1,000,000 分).
+
+export const FEN_PER_WAN = 1_000_000
+
+function groupDigits(s: string): string {
+  return s.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
+
+/** 123456789 分 → "123.46" (万元, two decimals, half away from zero, exact integer arithmetic). */
+export function wan(fen: number): string {
+  if (!Number.isFinite(fen)) return '—'
+  const neg = fen < 0
+  const abs = BigInt(Math.round(Math.abs(fen)))
+  const hundredths = (abs * 100n + BigInt(FEN_PER_WAN / 2)) / BigInt(FEN_PER_WAN)
+  const int = hundredths / 100n
+  const frac = (hundredths % 100n).toString().padStart(2, '0')
+  return `${neg && hundredths > 0n ? '-' : ''}${groupDigits(int.toString())}.${frac}`
+}
+
+/** 123456789 分 → "1,234,567.89 元（123456789 分）": the exact amount, shown on hover. */
+export function exactYuan(fen: number): string {
+  if (!Number.isFinite(fen)) return '—'
+  const neg = fen < 0
+  const abs = Math.round(Math.abs(fen))
+  const yuan = Math.floor(abs / 100)
+  const cents = String(abs % 100).padStart(2, '0')
+  return `${neg ? '-' : ''}${groupDigits(String(yuan))}.${cents} 元（${neg ? '-' : ''}${abs} 分）`
+}
+
+/** A form's 万元 input → integer fen (exact: parsed from the decimal text, not by float multiplication). */
+export function wanToFen(value: string | number): number {
+  const s = String(value).trim()
+  const m = /^(-?)(\d+)(?:\.(\d{0,6}))?$/.exec(s)
+  if (!m) throw new Error(`不是有效金额：${s}`)
+  const fen = Number(m[2]) * FEN_PER_WAN + Number((m[3] ?? '').padEnd(6, '0'))
+  return m[1] ? -fen : fen
+}
+
+/** ISO date or timestamp → YYYY-MM-DD (the district's dates are already dates; timestamps are shown in local time). */
+export function ymd(value: string | null | undefined): string {
+  if (!value) return '—'
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`
+}
+
+export function ymdhm(value: string | null | undefined): string {
+  if (!value) return '—'
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return value
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${ymd(value)} ${p(d.getHours())}:${p(d.getMinutes())}`
+}
