@@ -112,7 +112,21 @@ class Driver:
                   claims={"street_code": street_code}, retry_on=(404, 409),
                   json={"indicators": {c: {"met": True, "evidence": "现场核查"} for c in codes}})
 
+    def record_expenditure(self, project_id: str, street_code: str, expenditure_fen: dict[str, int],
+                           reported_on: str = "2020-06-30") -> None:
+        """Report to funding, by category, what an application will declare beyond what is already recorded
+        (the declared final expenditure must be backed by funding's records)."""
+        path = f"/api/v1/projects/{project_id}/expenditures"
+        have = self.call("GET", "funding", path, "street", claims={"street_code": street_code},
+                         retry_on=(404,)).json()["by_category"]
+        for category, amount in expenditure_fen.items():
+            if amount > have.get(category, 0):
+                self.call("POST", "funding", path, "street", claims={"street_code": street_code}, retry_on=(404,),
+                          json={"category": category, "amount_fen": amount - have.get(category, 0),
+                                "reported_on": reported_on})
+
     def apply_acceptance(self, project_id: str, street_code: str, level: str, expenditure_fen: dict[str, int]) -> dict:
+        self.record_expenditure(project_id, street_code, expenditure_fen)
         return self.call("POST", "inspection", "/api/v1/acceptances", "street", claims={"street_code": street_code},
                          retry_on=(404, 409), json={"project_id": project_id, "level": level,
                                                     "final_expenditure_fen": expenditure_fen,

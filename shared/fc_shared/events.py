@@ -67,6 +67,8 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "fc.subsidy.approved": ("funding", "an award/entitlement was approved (核定)"),
     "fc.subsidy.disbursed": ("funding", "money was paid to a street"),
     "fc.subsidy.recovery_due": ("funding", "a street owes money back (追回)"),
+    "fc.subsidy.recovery_settled": ("funding", "a recovery owed was repaid by the street or netted against a payment"),
+    "fc.fund.income_recorded": ("funding", "a higher-level special subsidy (上级专项补助) entered the district fund"),
     "fc.budget.exceeded": ("funding", "a commitment exceeds the annual budget"),
     "fc.expenditure.reported": ("funding", "a street reported expenditure"),
     "fc.capital_plan.updated": ("funding", "a project's capital plan (§4.5) changed"),

@@ -134,6 +134,20 @@ def test_example_6_interim_above_entitlement_is_recovered(driver):
     assert f["paid_fen"] - f["recovery_due_fen"] == f["entitlement_fen"]
     assert ("recovery", 1_000_000 * CNY) in kinds(f)
 
+    # Finance records the street's repayment: more than is owed is refused and writes nothing; then it is settled.
+    url = f"/api/v1/projects/{p['id']}/repayments"
+    over = driver.call("POST", "funding", url, "finance", expect=(422,),
+                       json={"amount_fen": 1_000_000 * CNY + 1, "repaid_on": "2022-08-01", "reference": "JK-1"})
+    assert over.json()["type"].endswith("over-repayment")
+    driver.call("POST", "funding", url, "street", claims={"street_code": p["street"]}, expect=(403,),
+                json={"amount_fen": 1, "repaid_on": "2022-08-01", "reference": "JK-1"})
+    driver.call("POST", "funding", url, "finance", expect=(201,),
+                json={"amount_fen": 1_000_000 * CNY, "repaid_on": "2022-08-01", "reference": "JK-1"})
+    f = driver.funding(p["id"])
+    assert (f["paid_fen"], f["repaid_fen"], f["recovery_due_fen"]) == (7_000_000 * CNY, 1_000_000 * CNY, 0)
+    assert f["paid_fen"] - f["repaid_fen"] - f["recovery_due_fen"] == f["entitlement_fen"]
+    assert (f["final_expenditure_fen"], f["street_borne_fen"]) == (2_000_000 * CNY, 0)
+
 
 def test_example_7_the_same_result_twice_and_concurrently_pays_once(driver):
     p = approved_project(driver, target_level="city", approved_on=date(2025, 1, 10))

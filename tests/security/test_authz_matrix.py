@@ -93,6 +93,8 @@ MATRIX = {
     ("funding", "PUT", "/api/v1/years/{year}/budget"): (401, 403, 403, 403, 422, 403, 403),
     ("funding", "POST", "/api/v1/years/{year}/close"): (401, 403, 403, 403, 409, 403, 403),
     ("funding", "POST", "/api/v1/entries/{entry_id}/reversal"): (401, 403, 403, 403, 422, 403, 403),
+    ("funding", "POST", "/api/v1/projects/{project_id}/repayments"): (401, 403, 403, 403, 422, 403, 403),
+    ("funding", "POST", "/api/v1/years/{year}/income"): (401, 403, 403, 403, 422, 403, 403),
     ("funding", "POST", "/api/v1/projects/{project_id}/expenditures"): (401, 422, 422, 403, 403, 403, 403),
     ("funding", "GET", "/api/v1/projects/{project_id}/expenditures"): (401, 404, 404, 403, 404, 403, 404),
     ("funding", "PUT", "/api/v1/projects/{project_id}/capital-plan"): (401, 422, 422, 403, 403, 403, 403),

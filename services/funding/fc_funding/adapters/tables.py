@@ -46,8 +46,17 @@ approvals = Table(
     Column("entitlement_fen", BigInteger, nullable=False),
     Column("rules", JSON, nullable=False),
     Column("source_event_id", String(64), nullable=False),
+    Column("street_borne_fen", BigInteger, nullable=False, server_default="0"),
+    # F3 across projects: {community_id: level} already covered through other projects when it was decided.
+    Column("covered_communities", JSON, nullable=True),
     Column("at", UtcDateTime(), nullable=False),
     UniqueConstraint("project_id", "level", name="uq_approvals_project_level"),
+)
+
+# One row per community, locked (SELECT ... FOR UPDATE) by every settlement touching it (F3 across projects).
+community_locks = Table(
+    "community_locks", metadata,
+    Column("community_id", String(36), primary_key=True),
 )
 
 # F3 across projects: which community was accepted, through which project, at which level.
@@ -59,7 +68,10 @@ community_awards = Table(
 )
 
 # The append-only ledger. ``basis`` names what caused the entry (acceptance:<level>, interim,
-# reversal:<id>); (project, basis, kind) is unique, so no cause can pay twice.
+# reversal:<id>, cancellation, repayment:<reference>); (project, basis, kind) is unique, so no cause
+# can pay twice. Kinds: approval (核定, no money moves), interim, disbursement, reward (paid out),
+# recovery (追回 owed), repayment (the street paid a recovery back), offset (a recovery netted
+# against a later payment).
 ledger_entries = Table(
     "ledger_entries", metadata,
     Column("id", BigIntPK, primary_key=True, autoincrement=True),
@@ -74,6 +86,8 @@ ledger_entries = Table(
     Column("reverses_entry_id", BigInteger, nullable=True, unique=True),
     Column("reason", Text, nullable=True),
     Column("created_by", String(200), nullable=True),
+    Column("reference", String(200), nullable=True),
+    Column("booked_on", Date, nullable=True),
     Column("at", UtcDateTime(), nullable=False),
     UniqueConstraint("project_id", "basis", "kind", name="uq_ledger_entries_project_basis_kind"),
 )
@@ -92,6 +106,31 @@ budgets = Table(
     Column("note", Text, nullable=False, default=""),
     Column("set_by", String(200), nullable=False),
     Column("set_at", UtcDateTime(), nullable=False),
+)
+
+# §5.3: higher-level special subsidies (上级专项补助) pooled into the district fund, per year.
+fund_income = Table(
+    "fund_income", metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("recorded_by", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    UniqueConstraint("year", "reference", name="uq_fund_income_year_reference"),
+)
+
+# §5.6 考核结果作为资金奖补的重要依据: each street's place in inspection's published monthly bulletins,
+# kept from fc.bulletin.published; the year's assessment is their roll-up, shown beside the money.
+street_bulletins = Table(
+    "street_bulletins", metadata,
+    Column("month", String(7), primary_key=True),
+    Column("street_code", String(40), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    Column("score", String(40), nullable=False),
 )
 
 expenditures = Table(

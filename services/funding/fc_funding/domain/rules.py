@@ -4,8 +4,9 @@ Pure functions, no I/O. ``A`` is an award, ``E`` an eligible final expenditure (
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 WAN_YUAN_FEN = 1_000_000  # 1 万元 in fen
 LEVELS = ("city", "province")
@@ -13,7 +14,7 @@ LEVEL_RANK = {"city": 1, "province": 2}
 INTERIM_SHARE_PERCENT = 70
 INTERIM_CAP_FEN = 700 * WAN_YUAN_FEN
 PAID_KINDS = ("interim", "disbursement", "reward")  # ledger kinds that pay the street
-MONEY_KINDS = (*PAID_KINDS, "recovery")  # kinds that move money (and so may be reversed)
+MONEY_KINDS = (*PAID_KINDS, "recovery", "repayment")  # kinds that move money (and so may be reversed)
 
 
 def city_award_fen() -> int:
@@ -79,9 +80,49 @@ def entitlement_fen(award: int, expenditure: int) -> int:
     return subsidy_for_expenditure_fen(award, expenditure) + reward_fen(award, expenditure)
 
 
-def paid_and_recovery(by_kind: dict[str, int]) -> tuple[int, int]:
-    """§5.3 sums: paid = interim + disbursement + reward entries; recovery due = recovery entries."""
-    return sum(by_kind.get(k, 0) for k in PAID_KINDS), by_kind.get("recovery", 0)
+SETTLING_KINDS = ("repayment", "offset")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a project's money stands: paid out, repaid by the street, recoveries recorded and offset."""
+
+    paid_fen: int = 0
+    repaid_fen: int = 0
+    recovered_fen: int = 0
+    offset_fen: int = 0
+
+    @property
+    def cash_fen(self) -> int:
+        """Cash at the street: paid out less repaid."""
+        return self.paid_fen - self.repaid_fen
+
+    @property
+    def owed_fen(self) -> int:
+        """Recovery still owed (追回 not yet repaid nor netted against a later payment)."""
+        return self.recovered_fen - self.repaid_fen - self.offset_fen
+
+    @property
+    def net_fen(self) -> int:
+        """Cash at the street less recovery still owed: what the street keeps once it has repaid."""
+        return self.cash_fen - self.owed_fen
+
+
+def position(by_kind: Mapping[str, int]) -> Position:
+    """§5.3: the position of one project (or street, or year) from its ledger totals by kind."""
+    return Position(paid_fen=sum(by_kind.get(k, 0) for k in PAID_KINDS), repaid_fen=by_kind.get("repayment", 0),
+                    recovered_fen=by_kind.get("recovery", 0), offset_fen=by_kind.get("offset", 0))
+
+
+def repayment_refused(owed_fen: int, amount_fen: int) -> bool:
+    """§5.3 追回: a street repays at most the recovery it still owes."""
+    return amount_fen <= 0 or amount_fen > owed_fen
+
+
+def paid_and_recovery(by_kind: Mapping[str, int]) -> tuple[int, int]:
+    """§5.3 sums: paid = interim + disbursement + reward entries; recovery due = what is still owed."""
+    held = position(by_kind)
+    return held.paid_fen, held.owed_fen
 
 
 def amount_due_fen(entitlement: int, net_paid: int) -> int:
@@ -116,12 +157,14 @@ def _rule_of_level(level: str) -> str:
 
 def settle_acceptance(*, level: str, earlier_levels: Iterable[str] = (), covered_level: str | None = None,
                       eligible_expenditure_fen: int, net_paid_fen: int = 0, reward_paid_fen: int = 0,
-                      interim_paid: bool = False) -> AcceptanceSettlement:
+                      interim_paid: bool = False, recovery_owed_fen: int = 0) -> AcceptanceSettlement:
     """F1–F7 (§5.3): approve the entitlement of a passed acceptance and pay or recover the difference.
 
-    ``net_paid_fen`` is everything paid so far less recoveries due; ``reward_paid_fen`` the
-    F7 rewards among it. The F7 part of a positive difference is paid as its own ``reward``
-    entry, the rest as a ``disbursement``; a negative difference is one ``recovery``.
+    ``net_paid_fen`` is the cash at the street less the recovery it still owes
+    (``recovery_owed_fen``); ``reward_paid_fen`` the F7 rewards paid so far. A positive
+    difference first nets what is still owed (an ``offset``: the street keeps that much of
+    the cash it owed back), then its F7 part is paid as its own ``reward`` entry, the rest as
+    a ``disbursement``; a negative difference is one ``recovery``.
     """
     if eligible_expenditure_fen < 0:
         raise ValueError("expenditure cannot be negative")
@@ -144,6 +187,10 @@ def settle_acceptance(*, level: str, earlier_levels: Iterable[str] = (), covered
     due = amount_due_fen(entitled, net_paid_fen)
     payments: list[Payment] = []
     if due > 0:
+        offset = min(due, max(0, recovery_owed_fen))
+        if offset:
+            payments.append(Payment("offset", offset, tuple(rules)))
+        due -= offset
         reward_now = min(due, max(0, reward_fen(award, eligible_expenditure_fen) - reward_paid_fen))
         if due - reward_now:
             payments.append(Payment("disbursement", due - reward_now, tuple(r for r in rules if r != "F7")))
@@ -156,14 +203,38 @@ def settle_acceptance(*, level: str, earlier_levels: Iterable[str] = (), covered
                                 rules=tuple(rules), payments=tuple(payments))
 
 
-NO_INTERIM_STATES = ("withdrawn", "rejected", "accepted", "named")
+def settle_cancellation(held: Position) -> Payment | None:
+    """F4 (§5.3): a cancelled project (撤销创建) is entitled to nothing; what the street holds becomes a recovery (追回)."""
+    due = amount_due_fen(0, held.net_fen)
+    return Payment("recovery", -due, ("F4",)) if due < 0 else None
+
+
+NO_INTERIM_STATES = ("withdrawn", "rejected", "declined", "cancelled", "accepted", "named")
+
+
+def year_has_ended(year: int, today: date) -> bool:
+    """F4 (§5.3): a task year has ended from 1 January of the next year, in the district's time zone."""
+    return today >= date(year + 1, 1, 1)
 
 
 def interim_eligible(*, task_year: int | None, approved: bool, accepted_level: str | None, state: str,
-                     year: int) -> bool:
-    """F4 (§5.3): a year-end interim is due for ``year`` when it is the project's task year, the project is
-    approved, and it is not accepted at any level (nor withdrawn or rejected)."""
-    return (task_year == year and approved and accepted_level is None and state not in NO_INTERIM_STATES)
+                     year: int, today: date, first_accepted_on: date | None = None) -> bool:
+    """F4 (§5.3): a year-end interim is due for ``year`` once that year has ended, when it is the project's task
+    year, the project is approved, not cancelled, and was not accepted on or before 31 December of it."""
+    if not year_has_ended(year, today) or task_year != year or not approved:
+        return False
+    if first_accepted_on is not None and first_accepted_on <= date(year, 12, 31):
+        return False
+    return accepted_level is None and state not in NO_INTERIM_STATES
+
+
+def covered_level_of(community_levels: Mapping[str, str | None]) -> str | None:
+    """F3 across projects (§5.3): a project counts as covered at a level only when every one of its communities
+    is covered at that level or above (by other projects); the level is the lowest among them, else None."""
+    levels = list(community_levels.values())
+    if not levels or any(lv is None for lv in levels):
+        return None
+    return min(levels, key=lambda lv: LEVEL_RANK[lv])
 
 
 def interim_payment(target_level: str, covered_level: str | None = None) -> Payment | None:

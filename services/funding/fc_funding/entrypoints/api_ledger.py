@@ -19,8 +19,11 @@ from .schemas import (
     BudgetIn,
     EntryKind,
     EntryPage,
+    Income,
+    IncomeIn,
     LedgerEntry,
     ProjectFunding,
+    RepaymentIn,
     ReversalIn,
     StreetFunding,
     YearCloseResult,
@@ -31,8 +34,9 @@ router = APIRouter(prefix="/api/v1", tags=["funding"])
 
 LEDGER_HEADERS = ("分录编号", "项目编号", "街道", "类别", "金额(元)", "金额(分)", "适用规则", "依据", "年度",
                   "来源事件", "冲销分录", "冲销原因", "记账时间")
+LEDGER_HEADERS = (*LEDGER_HEADERS[:-1], "凭证号", "记账日期", LEDGER_HEADERS[-1])
 KIND_ZH = {"approval": "核定", "interim": "预拨(年末70%)", "disbursement": "拨付", "recovery": "追回",
-           "reward": "奖励"}
+           "reward": "奖励", "repayment": "追回缴还", "offset": "抵扣追回"}
 
 
 def entry_out(row) -> LedgerEntry:
@@ -68,7 +72,8 @@ async def ledger_xlsx(runtime: RuntimeDep, principal: Reader, project_id: str | 
         rows = await views.ledger_export(session, query)
     data = [(r.id, r.project_id, r.street_code, KIND_ZH.get(r.kind, r.kind), f"{r.amount_fen / 100:.2f}",
              r.amount_fen, ",".join(r.rules), r.basis, r.year, r.source_event_id or "", r.reverses_entry_id or "",
-             r.reason or "", r.at.isoformat()) for r in rows]
+             r.reason or "", r.reference or "", r.booked_on.isoformat() if r.booked_on else "",
+             r.at.isoformat()) for r in rows]
     return xlsx_response("资金台账.xlsx", "资金台账", LEDGER_HEADERS, data)
 
 
@@ -122,3 +127,32 @@ async def reverse_entry(entry_id: RowId, body: ReversalIn, request: Request, run
         return 201, entry_out(await views.ledger_entry(uow.session, new_id))
 
     return await run_idempotent(request, principal, idempotency_key, body.model_dump(), runtime.uow, effect)
+
+
+@router.post("/projects/{project_id}/repayments", response_model=LedgerEntry, status_code=201)
+async def record_repayment(project_id: str, body: RepaymentIn, request: Request, runtime: RuntimeDep,
+                           principal: Finance, idempotency_key: IdempotencyKey = None):
+    """追回: finance records the street's repayment of a recovery; more than is still owed is refused (422)."""
+
+    async def effect(uow: UnitOfWork):
+        new_id = await ledger.record_repayment(uow, project_id, amount_fen=body.amount_fen, repaid_on=body.repaid_on,
+                                               reference=body.reference, by=principal.key)
+        return 201, entry_out(await views.ledger_entry(uow.session, new_id))
+
+    return await run_idempotent(request, principal, idempotency_key, {"project_id": project_id,
+                                                                       **body.model_dump(mode="json")},
+                                runtime.uow, effect)
+
+
+@router.post("/years/{year}/income", response_model=YearFunding, status_code=201)
+async def record_income(year: Year, body: IncomeIn, request: Request, runtime: RuntimeDep, principal: Finance,
+                        idempotency_key: IdempotencyKey = None):
+    """§5.3: finance records a higher-level special subsidy (上级专项补助) received into the district fund."""
+
+    async def effect(uow: UnitOfWork):
+        await views.record_income(uow, year, amount_fen=body.amount_fen, received_on=body.received_on,
+                                  source=body.source, reference=body.reference, note=body.note, by=principal.key)
+        return 201, YearFunding(**await views.year_funding(uow.session, year))
+
+    return await run_idempotent(request, principal, idempotency_key, {"year": year, **body.model_dump(mode="json")},
+                                runtime.uow, effect)

@@ -12,7 +12,7 @@ from fc_shared.strict import InputModel
 
 from ..domain import plans
 
-EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward"]
+EntryKind = Literal["approval", "interim", "disbursement", "recovery", "reward", "repayment", "offset"]
 Category = Literal[plans.EXPENDITURE_CATEGORIES]  # type: ignore[valid-type]
 
 
@@ -32,6 +32,8 @@ class LedgerEntry(BaseModel):
     source_event_id: str | None = None
     reverses_entry_id: int | None = None
     reason: str | None = None
+    reference: str | None = None
+    booked_on: IsoDate | None = None
     at: datetime
 
 
@@ -45,12 +47,29 @@ class ProjectFunding(BaseModel):
     street_code: str
     name: str
     target_level: str
+    state: str
+    task_year: int | None
     level_reached: str | None
     award_fen: int
     entitlement_fen: int
-    paid_fen: int
-    recovery_due_fen: int
+    final_expenditure_fen: int | None = Field(description="E: the eligible final expenditure of the latest approval")
+    street_borne_fen: int = Field(description="F5: expenditure above the award, borne by the street")
+    covered_communities: dict[str, str] = Field(
+        description="F3: communities already covered through other projects when the latest approval was decided")
+    paid_fen: int = Field(description="everything paid out (interims, disbursements, rewards)")
+    repaid_fen: int = Field(description="recoveries the street paid back; cash at the street is paid − repaid")
+    recovered_fen: int = Field(description="recoveries (追回) recorded")
+    offset_fen: int = Field(description="recoveries netted against later payments")
+    recovery_due_fen: int = Field(description="recovery still owed: recovered − repaid − offset")
+    cash_at_street_fen: int
     entries: list[LedgerEntry]
+
+
+class AssessmentEntry(BaseModel):
+    month: str
+    street_code: str
+    rank: int
+    score: str
 
 
 class StreetFunding(BaseModel):
@@ -59,18 +78,53 @@ class StreetFunding(BaseModel):
     award_fen: int
     entitlement_fen: int
     paid_fen: int
+    repaid_fen: int
     recovery_due_fen: int
+    street_borne_fen: int
     eligible_expenditure_fen: int
+    assessment: list[AssessmentEntry] = Field(description="§5.6: the street's published monthly ranks and scores")
 
 
 class YearFunding(BaseModel):
     year: int
     closed: bool
     budget_fen: int | None
-    committed_fen: int
-    recovery_due_fen: int
-    remaining_fen: int | None
+    income_fen: int = Field(description="higher-level special subsidies (上级专项补助) received into the fund")
+    approved_fen: int = Field(description="entitlements approved in the year, each project's latest approval once")
+    committed_fen: int = Field(description="paid out in the year (as paid_fen; kept for the budget alert)")
+    paid_fen: int
+    recovered_fen: int
+    repaid_fen: int
+    offset_fen: int
+    recovery_due_fen: int = Field(description="recovered − repaid − offset, as booked in the year")
+    remaining_fen: int | None = Field(description="budget + income − (paid − repaid)")
     by_kind: dict[str, int]
+    assessment: list[AssessmentEntry]
+
+
+class RepaymentIn(_In):
+    amount_fen: PositiveFen
+    repaid_on: IsoDate
+    reference: str = Field(min_length=1, max_length=60, description="the receipt or voucher number (凭证号)")
+
+
+class IncomeIn(_In):
+    amount_fen: PositiveFen
+    received_on: IsoDate
+    source: str = Field(default="上级专项补助", min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=2000)
+
+
+class Income(BaseModel):
+    id: int
+    year: int
+    amount_fen: int
+    received_on: IsoDate
+    source: str
+    reference: str
+    note: str
+    at: datetime
 
 
 class YearCloseResult(BaseModel):

@@ -17,7 +17,15 @@ from fc_shared.db import insert_ignore, upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import approvals, budgets, community_awards, ledger_entries, projects, year_closes
+from ..adapters.tables import (
+    approvals,
+    budgets,
+    community_awards,
+    community_locks,
+    ledger_entries,
+    projects,
+    year_closes,
+)
 from ..domain import plans, rules
 
 
@@ -26,20 +34,46 @@ async def lock_project(uow: UnitOfWork, project_id: str) -> Row | None:
     return (await uow.session.execute(stmt)).first()
 
 
+async def lock_communities(uow: UnitOfWork, community_ids) -> None:
+    """F3 across projects: settlements touching a community serialize on its row, locks taken in sorted order
+    (after the project's own lock), so two projects sharing communities cannot deadlock nor both pay in full."""
+    ids = sorted(set(community_ids or []))
+    for community_id in ids:
+        await insert_ignore(uow.session, community_locks, {"community_id": community_id}, key=["community_id"])
+    if ids:
+        await uow.session.execute(select(community_locks.c.community_id)
+                                  .where(community_locks.c.community_id.in_(ids))
+                                  .order_by(community_locks.c.community_id).with_for_update())
+
+
+async def project_position(session, project_id: str) -> tuple[rules.Position, dict[str, int]]:
+    by_kind = await totals_by_kind(session, ledger_entries.c.project_id == project_id)
+    return rules.position(by_kind), by_kind
+
+
 async def totals_by_kind(session, *where) -> dict[str, int]:
     stmt = (select(ledger_entries.c.kind, func.coalesce(func.sum(ledger_entries.c.amount_fen), 0))
             .where(*where).group_by(ledger_entries.c.kind))
     return {kind: int(total) for kind, total in (await session.execute(stmt)).all()}
 
 
-async def covered_level(session, project: Row) -> str | None:
-    """The highest level at which another project already brought an award to one of this project's communities."""
-    ids = list(project.community_ids or [])
+async def coverage(session, project: Row) -> tuple[str | None, dict[str, str]]:
+    """F3 across projects: the level this project counts as covered at (every community covered at it or above,
+    through other projects), and each community already covered with its highest level."""
+    ids = sorted(set(project.community_ids or []))
     if not ids:
-        return None
-    stmt = select(community_awards.c.level).where(community_awards.c.community_id.in_(ids),
-                                                  community_awards.c.project_id != project.id)
-    return rules.highest_level(r.level for r in (await session.execute(stmt)).all())
+        return None, {}
+    stmt = select(community_awards.c.community_id, community_awards.c.level).where(
+        community_awards.c.community_id.in_(ids), community_awards.c.project_id != project.id)
+    found: dict[str, list[str]] = {}
+    for r in (await session.execute(stmt)).all():
+        found.setdefault(r.community_id, []).append(r.level)
+    levels = {c: rules.highest_level(found.get(c, [])) for c in ids}
+    return rules.covered_level_of(levels), {c: lv for c, lv in levels.items() if lv}
+
+
+async def covered_level(session, project: Row) -> str | None:
+    return (await coverage(session, project))[0]
 
 
 async def _committed_in_year(session, year: int) -> int:
@@ -51,6 +85,7 @@ async def _committed_in_year(session, year: int) -> int:
 async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int, rules_: tuple[str, ...] | list[str],
                     basis: str, year: int, source_event_id: str | None = None, created_by: str | None = None,
                     reverses_entry_id: int | None = None, reason: str | None = None,
+                    reference: str | None = None, booked_on: date | None = None,
                     extra: dict[str, Any] | None = None) -> int:
     """Append one entry; payments and recoveries are announced, and payments are checked against the budget."""
     session = uow.session
@@ -58,7 +93,8 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
     result = await session.execute(insert(ledger_entries).values(
         project_id=project.id, street_code=project.street_code, kind=kind, amount_fen=amount_fen,
         rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
-        reverses_entry_id=reverses_entry_id, reason=reason, at=utcnow()))
+        reverses_entry_id=reverses_entry_id, reason=reason, reference=reference, booked_on=booked_on,
+        at=utcnow()))
     entry_id = int(result.inserted_primary_key[0])
     common = {"project_id": project.id, "street_code": project.street_code, "entry_id": entry_id,
               "amount_fen": amount_fen, "rules": list(rules_), "year": year, **(extra or {})}
@@ -75,7 +111,12 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
                 "year": year, "budget_fen": int(budget), "committed_fen": committed_before + amount_fen,
                 "project_id": project.id, "street_code": project.street_code, "entry_id": entry_id})
     elif kind == "recovery":
-        uow.emit("fc.subsidy.recovery_due", project.id, common)
+        uow.emit("fc.subsidy.recovery_due", project.id, {**common, **({"reason": reason} if reason else {})})
+    elif kind in rules.SETTLING_KINDS:
+        held, _ = await project_position(session, project.id)
+        uow.emit("fc.subsidy.recovery_settled", project.id, {
+            **common, "kind": kind, "reference": reference, "on": booked_on,
+            "recovery_due_fen": held.owed_fen})
     return entry_id
 
 
@@ -98,34 +139,41 @@ async def settle_acceptance(uow: UnitOfWork, project: Row, data: dict[str, Any],
                                       .where(approvals.c.project_id == project.id))).all()
     if any(r.level == level for r in earlier):
         return False  # the same acceptance again (other delivery, other event id): paid already
-    by_kind = await totals_by_kind(session, ledger_entries.c.project_id == project.id)
-    paid, recovery_due = rules.paid_and_recovery(by_kind)
-    covered = await covered_level(session, project)
+    if project.state == "cancelled":
+        return False  # F4: a cancelled project earns nothing (what it held was recovered on cancellation)
+    await lock_communities(uow, project.community_ids)
+    held, by_kind = await project_position(session, project.id)
+    covered, covered_communities = await coverage(session, project)
     decision = rules.settle_acceptance(
         level=level, earlier_levels=[r.level for r in earlier], covered_level=covered,
-        eligible_expenditure_fen=eligible, net_paid_fen=paid - recovery_due,
+        eligible_expenditure_fen=eligible, net_paid_fen=held.net_fen, recovery_owed_fen=held.owed_fen,
         reward_paid_fen=by_kind.get("reward", 0), interim_paid=by_kind.get("interim", 0) > 0)
+    trail = ("F3: communities already covered through other projects: "
+             + ", ".join(f"{c} ({lv})" for c, lv in covered_communities.items())) if covered_communities else None
     now = utcnow()
     await session.execute(insert(approvals).values(
         project_id=project.id, street_code=project.street_code, acceptance_id=acceptance_id, level=level,
         decided_on=decided_on, award_fen=decision.award_fen, eligible_expenditure_fen=eligible,
         entitlement_fen=decision.entitlement_fen, rules=list(decision.rules), source_event_id=source_event_id,
-        at=now))
+        street_borne_fen=decision.street_borne_fen, covered_communities=covered_communities, at=now))
     for community_id in project.community_ids or []:
         await session.execute(insert(community_awards).values(community_id=community_id, project_id=project.id,
                                                               level=level))
     basis = f"acceptance:{level}"
     await add_entry(uow, project, kind="approval", amount_fen=decision.entitlement_fen, rules_=decision.rules,
-                    basis=basis, year=decided_on.year, source_event_id=source_event_id)
+                    basis=basis, year=decided_on.year, source_event_id=source_event_id, reason=trail,
+                    booked_on=decided_on)
     uow.emit("fc.subsidy.approved", project.id, {
         "project_id": project.id, "street_code": project.street_code, "acceptance_id": acceptance_id,
         "level": level, "award_fen": decision.award_fen, "entitlement_fen": decision.entitlement_fen,
         "rules": list(decision.rules), "decided_on": decided_on, "eligible_expenditure_fen": eligible,
-        "street_borne_fen": decision.street_borne_fen})
+        "street_borne_fen": decision.street_borne_fen, "covered_communities": covered_communities})
     for payment in decision.payments:
+        why = (f"netted against the recovery still owed ({held.owed_fen} fen) before paying"
+               if payment.kind == "offset" else None)
         await add_entry(uow, project, kind=payment.kind, amount_fen=payment.amount_fen, rules_=payment.rules,
-                        basis=basis, year=decided_on.year, source_event_id=source_event_id,
-                        extra={"acceptance_id": acceptance_id, "level": level})
+                        basis=basis, year=decided_on.year, source_event_id=source_event_id, reason=why,
+                        booked_on=decided_on, extra={"acceptance_id": acceptance_id, "level": level})
     return True
 
 
@@ -137,11 +185,14 @@ async def pay_interim(uow: UnitOfWork, project: Row, year: int, *, source_event_
                       created_by: str | None = None) -> int | None:
     """F4: pay the year-end interim once per project; None when nothing is (or is no longer) due."""
     session = uow.session
+    first_accepted_on = (await session.execute(select(func.min(approvals.c.decided_on))
+                                               .where(approvals.c.project_id == project.id))).scalar()
     if not rules.interim_eligible(task_year=project.task_year, approved=project.approved_on is not None,
-                                  accepted_level=project.accepted_level, state=project.state, year=year):
+                                  accepted_level=project.accepted_level, state=project.state, year=year,
+                                  today=uow.clock.today(), first_accepted_on=first_accepted_on):
         return None
-    if (await session.execute(select(approvals.c.id).where(approvals.c.project_id == project.id))).first():
-        return None
+    if first_accepted_on is not None:
+        return None  # accepted at some level already: the acceptance settles the money, not an interim
     if (await session.execute(select(ledger_entries.c.id).where(
             ledger_entries.c.project_id == project.id, ledger_entries.c.basis == "interim"))).first():
         return None
@@ -150,6 +201,43 @@ async def pay_interim(uow: UnitOfWork, project: Row, year: int, *, source_event_
         return None
     return await add_entry(uow, project, kind="interim", amount_fen=payment.amount_fen, rules_=payment.rules,
                            basis="interim", year=year, source_event_id=source_event_id, created_by=created_by)
+
+
+async def cancel(uow: UnitOfWork, project: Row, *, reason: str | None, source_event_id: str) -> int | None:
+    """F4: a cancelled creation (撤销创建) earns nothing; what the street holds (an interim paid as an advance on
+    an award that will not be earned) becomes a recovery due, citing F4 and the cancellation. Once per project."""
+    held, _ = await project_position(uow.session, project.id)
+    payment = rules.settle_cancellation(held)
+    if payment is None:
+        return None
+    exists = (await uow.session.execute(select(ledger_entries.c.id).where(
+        ledger_entries.c.project_id == project.id, ledger_entries.c.basis == "cancellation",
+        ledger_entries.c.kind == "recovery"))).first()
+    if exists:
+        return None
+    return await add_entry(uow, project, kind="recovery", amount_fen=payment.amount_fen, rules_=payment.rules,
+                           basis="cancellation", year=uow.clock.year(), source_event_id=source_event_id,
+                           reason=f"project cancelled (撤销创建): {reason or ''}".rstrip(": "))
+
+
+async def record_repayment(uow: UnitOfWork, project_id: str, *, amount_fen: int, repaid_on: date, reference: str,
+                           by: str) -> int:
+    """追回: finance records a street's repayment of a recovery it owes; never more than is still owed."""
+    project = await lock_project(uow, project_id)
+    if project is None:
+        raise Problem(404, "Not Found", "funding knows no such project", type_="unknown-project")
+    held, _ = await project_position(uow.session, project.id)
+    if rules.repayment_refused(held.owed_fen, amount_fen):
+        raise Problem(422, "Over-repayment",
+                      f"repayment of {amount_fen} fen exceeds the recovery still owed ({held.owed_fen} fen)",
+                      type_="over-repayment")
+    basis = f"repayment:{reference}"
+    if (await uow.session.execute(select(ledger_entries.c.id).where(
+            ledger_entries.c.project_id == project.id, ledger_entries.c.basis == basis))).first():
+        raise Problem(409, "Repayment already recorded", f"a repayment with reference {reference!r} is recorded",
+                      type_="duplicate-repayment")
+    return await add_entry(uow, project, kind="repayment", amount_fen=amount_fen, rules_=("§5.3",), basis=basis,
+                           year=repaid_on.year, created_by=by, reference=reference, booked_on=repaid_on)
 
 
 async def close_year(uow: UnitOfWork, year: int, closed_by: str) -> list[int]:

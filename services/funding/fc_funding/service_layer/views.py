@@ -3,14 +3,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
+from fc_shared.db import upsert
 from fc_shared.errors import Problem
+from fc_shared.uow import utcnow
 from fc_shared.pagination import filtered
 
-from ..adapters.tables import approvals, budgets, expenditures, ledger_entries, projects, year_closes
+from ..adapters.tables import (
+    approvals,
+    budgets,
+    expenditures,
+    fund_income,
+    ledger_entries,
+    projects,
+    street_bulletins,
+    year_closes,
+)
 from ..domain import rules
 from . import ledger
 
@@ -48,13 +59,50 @@ async def project_funding(session, project: Row) -> dict[str, Any]:
     by_kind: dict[str, int] = {}
     for r in rows:
         by_kind[r.kind] = by_kind.get(r.kind, 0) + r.amount_fen
-    paid, recovery_due = rules.paid_and_recovery(by_kind)
+    held = rules.position(by_kind)
     levels = (await session.execute(select(approvals.c.level).where(approvals.c.project_id == project.id))).scalars()
     return {"project_id": project.id, "street_code": project.street_code, "name": project.name or "",
-            "target_level": project.target_level, "level_reached": rules.highest_level(levels),
+            "target_level": project.target_level, "state": project.state, "task_year": project.task_year,
+            "level_reached": rules.highest_level(levels),
             "award_fen": latest.award_fen if latest else 0,
             "entitlement_fen": latest.entitlement_fen if latest else 0,
-            "paid_fen": paid, "recovery_due_fen": recovery_due, "entries": rows}
+            "final_expenditure_fen": latest.eligible_expenditure_fen if latest else None,
+            "street_borne_fen": latest.street_borne_fen if latest else 0,
+            "covered_communities": (latest.covered_communities or {}) if latest else {},
+            "paid_fen": held.paid_fen, "repaid_fen": held.repaid_fen, "recovered_fen": held.recovered_fen,
+            "offset_fen": held.offset_fen, "recovery_due_fen": held.owed_fen, "cash_at_street_fen": held.cash_fen,
+            "entries": rows}
+
+
+async def record_bulletin(session, month: str, ranking: list[tuple[str, int, str]]) -> None:
+    """§5.6: a published bulletin is immutable, so a redelivery writes the same rows again."""
+    for street_code, rank, score in ranking:
+        await upsert(session, street_bulletins, {"month": month, "street_code": street_code},
+                     {"rank": rank, "score": score})
+
+
+async def assessment(session, year: int | None = None, street_code: str | None = None) -> list[dict[str, Any]]:
+    """§5.6 考核结果: the published monthly ranks and scores (inspection's), shown beside the money as they are."""
+    stmt = select(street_bulletins).order_by(street_bulletins.c.month, street_bulletins.c.rank,
+                                             street_bulletins.c.street_code)
+    if year is not None:
+        stmt = stmt.where(street_bulletins.c.month.like(f"{year:04d}-%"))
+    if street_code is not None:
+        stmt = stmt.where(street_bulletins.c.street_code == street_code)
+    return [{"month": r.month, "street_code": r.street_code, "rank": r.rank, "score": r.score}
+            for r in (await session.execute(stmt)).all()]
+
+
+async def _latest_approvals(session, *where) -> tuple[int, int, int]:
+    """Award, entitlement and street-borne part summed over each project's latest approval only."""
+    latest = (select(approvals.c.project_id, func.max(approvals.c.id).label("id"))
+              .where(*where).group_by(approvals.c.project_id).subquery())
+    award, entitlement, borne = (await session.execute(
+        select(func.coalesce(func.sum(approvals.c.award_fen), 0),
+               func.coalesce(func.sum(approvals.c.entitlement_fen), 0),
+               func.coalesce(func.sum(approvals.c.street_borne_fen), 0))
+        .join(latest, latest.c.id == approvals.c.id))).one()
+    return int(award), int(entitlement), int(borne)
 
 
 async def street_funding(session, street_code: str) -> dict[str, Any]:
@@ -62,18 +110,15 @@ async def street_funding(session, street_code: str) -> dict[str, Any]:
     count = (await session.execute(select(func.count()).select_from(projects)
                                    .where(projects.c.street_code == street_code))).scalar_one()
     by_kind = await ledger.totals_by_kind(session, ledger_entries.c.street_code == street_code)
-    latest = (select(approvals.c.project_id, func.max(approvals.c.id).label("id"))
-              .where(approvals.c.street_code == street_code).group_by(approvals.c.project_id).subquery())
-    award, entitlement = (await session.execute(
-        select(func.coalesce(func.sum(approvals.c.award_fen), 0),
-               func.coalesce(func.sum(approvals.c.entitlement_fen), 0))
-        .join(latest, latest.c.id == approvals.c.id))).one()
+    award, entitlement, borne = await _latest_approvals(session, approvals.c.street_code == street_code)
     eligible = (await session.execute(select(func.coalesce(func.sum(expenditures.c.amount_fen), 0)).where(
         expenditures.c.street_code == street_code, expenditures.c.eligible.is_(True)))).scalar_one()
-    paid, recovery_due = rules.paid_and_recovery(by_kind)
-    return {"street_code": street_code, "projects": count, "award_fen": int(award),
-            "entitlement_fen": int(entitlement), "paid_fen": paid, "recovery_due_fen": recovery_due,
-            "eligible_expenditure_fen": int(eligible)}
+    held = rules.position(by_kind)
+    return {"street_code": street_code, "projects": count, "award_fen": award,
+            "entitlement_fen": entitlement, "paid_fen": held.paid_fen, "repaid_fen": held.repaid_fen,
+            "recovery_due_fen": held.owed_fen, "street_borne_fen": borne,
+            "eligible_expenditure_fen": int(eligible),
+            "assessment": await assessment(session, street_code=street_code)}
 
 
 async def year_funding(session, year: int) -> dict[str, Any]:
@@ -81,10 +126,34 @@ async def year_funding(session, year: int) -> dict[str, Any]:
     by_kind = await ledger.totals_by_kind(session, ledger_entries.c.year == year)
     budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
     closed = (await session.execute(select(year_closes.c.year).where(year_closes.c.year == year))).first()
-    committed, recovery_due = rules.paid_and_recovery(by_kind)
-    return {"year": year, "closed": closed is not None, "budget_fen": budget, "committed_fen": committed,
-            "recovery_due_fen": recovery_due, "remaining_fen": None if budget is None else budget - committed,
-            "by_kind": by_kind}
+    income = int((await session.execute(select(func.coalesce(func.sum(fund_income.c.amount_fen), 0))
+                                        .where(fund_income.c.year == year))).scalar_one())
+    _, approved, _ = await _latest_approvals(session, func.extract("year", approvals.c.decided_on) == year)
+    held = rules.position(by_kind)
+    return {"year": year, "closed": closed is not None, "budget_fen": budget, "income_fen": income,
+            "approved_fen": approved, "committed_fen": held.paid_fen, "paid_fen": held.paid_fen,
+            "recovered_fen": held.recovered_fen, "repaid_fen": held.repaid_fen, "offset_fen": held.offset_fen,
+            "recovery_due_fen": held.owed_fen,
+            "remaining_fen": None if budget is None else budget + income - held.cash_fen,
+            "by_kind": by_kind, "assessment": await assessment(session, year=year)}
+
+
+async def record_income(uow, year: int, *, amount_fen: int, received_on, source: str, reference: str, note: str,
+                        by: str) -> int:
+    """§5.3: a higher-level special subsidy (上级专项补助) pooled into the district fund: income, not pay to a street."""
+    exists = (await uow.session.execute(select(fund_income.c.id).where(
+        fund_income.c.year == year, fund_income.c.reference == reference))).first()
+    if exists:
+        raise Problem(409, "Income already recorded", f"income with reference {reference!r} is recorded for {year}",
+                      type_="duplicate-income")
+    result = await uow.session.execute(insert(fund_income).values(
+        year=year, amount_fen=amount_fen, received_on=received_on, source=source, reference=reference, note=note,
+        recorded_by=by, at=utcnow()))
+    income_id = int(result.inserted_primary_key[0])
+    uow.emit("fc.fund.income_recorded", f"fund-{year}", {
+        "income_id": income_id, "year": year, "amount_fen": amount_fen, "received_on": received_on,
+        "source": source, "reference": reference})
+    return income_id
 
 
 async def year_close(session, year: int) -> dict[str, Any]:

@@ -1,13 +1,13 @@
 """audit log: who changed what, when, from what to what (one hash chain per service)
 
 Revision ID: a0d17c0a1002
-Revises: 4e2d442cc91b
+Revises: 7a1c3e9b5d20
 Create Date: 2026-12-01 20:30:00
 """
 from fc_shared.migrations import create_audit_log, drop_audit_log
 
 revision = 'a0d17c0a1002'
-down_revision = '4e2d442cc91b'
+down_revision = '7a1c3e9b5d20'
 branch_labels = None
 depends_on = None
 

@@ -153,6 +153,8 @@ async def test_f3_a_community_already_awarded_brings_only_the_top_up(funding_app
             return (await client.get(f"/api/v1/projects/{p}/funding", headers=kit.OFFICE)).json()
         fa, fb, fc = await funding(a), await funding(b), await funding(c)
         assert (fa["award_fen"], fa["paid_fen"]) == (1_000_000_000, 1_000_000_000)
-        assert (fb["award_fen"], fb["entitlement_fen"], fb["paid_fen"]) == (0, 0, 0)
-        assert fb["entries"][0]["rules"] == ["F1", "F3", "F5"]
+        # b's c3 was never covered, so b is not covered (every community must be): the full city award;
+        # the rule trail still names c2, covered through a.
+        assert (fb["award_fen"], fb["entitlement_fen"], fb["paid_fen"]) == (1_000_000_000, 750_000_000, 750_000_000)
+        assert fb["covered_communities"] == {"c2": "city"} and "c2" in fb["entries"][0]["reason"]
         assert (fc["award_fen"], fc["entitlement_fen"], fc["paid_fen"]) == (200_000_000, 200_000_000, 200_000_000)

@@ -27,14 +27,45 @@ def test_interim_f4_is_seventy_percent_capped_at_seven_million():
     assert rules.interim_fen("province") == 700 * WAN  # min(8,400,000, 7,000,000)
 
 
-def test_interim_f4_is_due_only_in_the_task_year_of_an_approved_unaccepted_project():
-    due = dict(task_year=2026, approved=True, accepted_level=None, state="approved", year=2026)
+def test_interim_f4_is_due_only_once_the_task_year_has_ended_for_an_approved_unaccepted_project():
+    from datetime import date
+
+    due = dict(task_year=2026, approved=True, accepted_level=None, state="approved", year=2026,
+               today=date(2027, 1, 1))
     assert rules.interim_eligible(**due)
-    assert not rules.interim_eligible(**{**due, "year": 2027})
+    assert not rules.interim_eligible(**{**due, "today": date(2026, 12, 31)})  # the year has not ended yet
+    assert not rules.interim_eligible(**{**due, "year": 2027, "today": date(2028, 1, 1)})
     assert not rules.interim_eligible(**{**due, "approved": False})
     assert not rules.interim_eligible(**{**due, "accepted_level": "city"})
-    for state in ("withdrawn", "rejected", "accepted", "named"):
+    assert not rules.interim_eligible(**{**due, "first_accepted_on": date(2026, 12, 31)})
+    assert rules.interim_eligible(**{**due, "first_accepted_on": date(2027, 1, 2)})
+    for state in ("withdrawn", "rejected", "declined", "cancelled", "accepted", "named"):
         assert not rules.interim_eligible(**{**due, "state": state})
+
+
+def test_position_repayment_offset_and_cancellation():
+    held = rules.position({"interim": 700, "disbursement": 100, "recovery": 300, "repayment": 50, "offset": 20})
+    assert (held.paid_fen, held.cash_fen, held.owed_fen, held.net_fen) == (800, 750, 230, 520)
+    assert rules.repayment_refused(230, 231) and rules.repayment_refused(230, 0)
+    assert not rules.repayment_refused(230, 230)
+    assert rules.settle_cancellation(rules.position({"interim": 700})) == rules.Payment("recovery", 700, ("F4",))
+    assert rules.settle_cancellation(held).amount_fen == 520
+    assert rules.settle_cancellation(rules.Position()) is None
+
+
+def test_a_later_payment_first_nets_the_recovery_still_owed():
+    # Example 6 leaves 1,000,000 owed; province later with E = 12,000,000 → entitlement 12,000,000.
+    d = settle_acceptance(level="province", earlier_levels=["city"], eligible_expenditure_fen=12_000_000 * CNY,
+                          net_paid_fen=6_000_000 * CNY, recovery_owed_fen=1_000_000 * CNY, interim_paid=True)
+    assert [(p.kind, p.amount_fen) for p in d.payments] == [("offset", 1_000_000 * CNY),
+                                                           ("disbursement", 5_000_000 * CNY)]
+
+
+def test_f3_a_project_is_covered_only_when_every_community_is():
+    assert rules.covered_level_of({"c1": "city", "c2": None}) is None
+    assert rules.covered_level_of({"c1": "province", "c2": "city"}) == "city"
+    assert rules.covered_level_of({"c1": "province"}) == "province"
+    assert rules.covered_level_of({}) is None
 
 
 def test_example_1_city_acceptance_below_award_earns_half_the_difference():

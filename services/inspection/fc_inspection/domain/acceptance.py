@@ -75,6 +75,23 @@ def application_refusal(project: ProjectFacts, level: str, has_open_acceptance: 
     return None
 
 
+def declared_expenditure_refusal(declared: dict[str, int], recorded_eligible: dict[str, int],
+                                 accepted_city_fen: int | None) -> str | None:
+    """§4.7(1)/§5.3: the final expenditure (最终支出额) is cumulative and backed by the eligible expenditure recorded
+    in funding; why a declaration is refused (409, with both figures), or None."""
+    total = sum(declared.values())
+    if accepted_city_fen is not None and total < accepted_city_fen:
+        return (f"the application declares a final expenditure of {total} fen, less than the {accepted_city_fen} fen "
+                "of the project's accepted city application; the final expenditure is cumulative")
+    over = [(c, amount, recorded_eligible.get(c, 0)) for c, amount in declared.items()
+            if amount > recorded_eligible.get(c, 0)]
+    if over:
+        figures = "; ".join(f"{c}: declared {amount} fen, recorded {recorded} fen" for c, amount, recorded in over)
+        return (f"the application declares more than the eligible expenditure recorded in funding ({figures}); "
+                "record the expenditures first")
+    return None
+
+
 def review_outcome(required: list[str], decisions: dict[str, bool]) -> Literal["pending", "passed", "failed"]:
     """§4.7(2): any required department failing returns it; all passing makes it district_reviewed."""
     if any(decisions.get(d) is False for d in required):

@@ -154,6 +154,8 @@ class AcceptanceOut(BaseModel):
     required_departments: list[str]
     pending_departments: list[str]
     final_expenditure_fen: FinalExpenditure
+    recorded_eligible_expenditure_fen: dict[str, int] = Field(
+        description="the eligible expenditure funding has recorded for the project, by category, beside the declared")
     report: str
     evaluation_id: str
     applied_on: IsoDate

@@ -5,7 +5,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fc_shared.auth import Principal
@@ -14,7 +14,7 @@ from fc_shared.db import upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import acceptance_departments, acceptances, config, reviews
+from ..adapters.tables import acceptance_departments, acceptances, config, expenditures, reviews
 from ..domain.acceptance import (
     DEFAULT_REQUIRED_DEPARTMENTS,
     EvaluationFacts,
@@ -22,6 +22,7 @@ from ..domain.acceptance import (
     RESULT_ROLES,
     Result,
     application_refusal,
+    declared_expenditure_refusal,
     highest_level,
     result_conflict,
     result_poster_problem,
@@ -49,6 +50,23 @@ def expenditure_of(row) -> dict[str, int]:
     return {c: getattr(row, f"{c}_fen") for c in EXPENSE_CATEGORIES}
 
 
+async def recorded_eligible_fen(session, project_id: str) -> dict[str, int]:
+    """The eligible expenditure funding has recorded for the project, by category (from fc.expenditure.reported)."""
+    rows = (await session.execute(
+        select(expenditures.c.category, func.coalesce(func.sum(expenditures.c.amount_fen), 0))
+        .where(expenditures.c.project_id == project_id, expenditures.c.eligible.is_(True))
+        .group_by(expenditures.c.category))).all()
+    found = {category: int(total) for category, total in rows}
+    return {c: found.get(c, 0) for c in EXPENSE_CATEGORIES}
+
+
+async def accepted_city_fen(session, project_id: str) -> int | None:
+    row = (await session.execute(select(acceptances).where(
+        acceptances.c.project_id == project_id, acceptances.c.state == "passed", acceptances.c.level == "city")
+        .order_by(acceptances.c.seq.desc()).limit(1))).first()
+    return sum(expenditure_of(row).values()) if row else None
+
+
 def _conflict(reason: str, type_: str = "acceptance-refused") -> Problem:
     return Problem(409, "Conflict", reason, type_=type_, reason=reason)
 
@@ -68,6 +86,12 @@ async def apply(uow: UnitOfWork, principal: Principal, project_id: str, level: s
                         standard_total=latest.standard_total) if latest else None)
     if refusal:
         raise _conflict(refusal)
+    refusal = declared_expenditure_refusal(dict(final_expenditure_fen),
+                                           await recorded_eligible_fen(uow.session, project_id),
+                                           await accepted_city_fen(uow.session, project_id) if level == "province"
+                                           else None)
+    if refusal:
+        raise _conflict(refusal, "expenditure-refused")
     required = await required_departments(uow.session)
     acceptance_id = str(uuid.uuid4())
     try:

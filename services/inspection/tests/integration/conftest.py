@@ -85,7 +85,7 @@ class Kit:
         async with app.state.runtime.sessions() as s:
             return [json.loads(r.payload) for r in (await s.execute(query)).all()]
 
-    async def approved_project(self, app, street_code=None, state="approved", accepted_level=None):
+    async def approved_project(self, app, street_code=None, state="approved", accepted_level=None, recorded=True):
         """A project the registry has approved, seen by inspection through the broker."""
         street_code = street_code or self.street()
         pid = str(uuid.uuid4())
@@ -96,8 +96,19 @@ class Kit:
                            self.registry_event("fc.project.approved", pid,
                                                {**snapshot(pid, street_code, state, accepted_level),
                                                 "from_state": "submitted", "to_state": state, "note": None,
-                                                "by": "office", "on": "2026-01-15"}))
+                                                "by": "office", "on": "2026-01-15"}),
+                           *(self.spent(pid, street_code, self.RECORDED) if recorded else ()))
         return SimpleNamespace(id=pid, street=street_code, headers=auth("street", street_code=street_code))
+
+    # What funding has recorded for every approved project here: enough to back any application these tests make.
+    RECORDED = {"consulting_design": 2_000_000_000, "construction": 20_000_000_000, "equipment": 5_000_000_000}
+
+    def spent(self, project_id, street_code, by_category, eligible=True):
+        """funding's fc.expenditure.reported, one report per category."""
+        return [self.funding_event("fc.expenditure.reported", project_id, {
+            "expenditure_id": uuid.uuid4().int % 10**9, "project_id": project_id, "street_code": street_code,
+            "category": c, "amount_fen": amount, "eligible": eligible, "reported_on": "2026-03-01"})
+            for c, amount in by_category.items()]
 
     @staticmethod
     def all_met(met=True):

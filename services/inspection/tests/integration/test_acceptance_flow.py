@@ -234,3 +234,50 @@ async def test_cancelling_the_project_closes_its_open_acceptance(inspection_app,
         assert got["state"] == "cancelled"
         again = await client.post("/api/v1/acceptances", json=kit.application(project.id), headers=project.headers)
         assert again.status_code == 409 and "cancelled" in again.json()["detail"]
+
+
+async def test_the_declared_final_expenditure_is_cumulative_and_backed_by_funding(inspection_app, kit):
+    """§4.7(1)/§5.3: more than funding recorded → 409 (record the expenditures first); a province application
+    declaring less than the accepted city one → 409; both with the figures; the reviews see both figures."""
+    app = inspection_app
+    async with app_client(app) as client:
+        project = await kit.approved_project(app, recorded=False)
+        await kit.produce(app, *kit.spent(project.id, project.street, {"consulting_design": 500_000_000,
+                                                                       "construction": 6_000_000_000,
+                                                                       "equipment": 1_500_000_000}),
+                          *kit.spent(project.id, project.street, {"construction": 900_000_000}, eligible=False))
+        r = await client.post(f"/api/v1/projects/{project.id}/evaluations", json=kit.all_met(),
+                              headers=project.headers)
+        assert r.status_code == 201
+        body = kit.application(project.id)  # construction 7,000,000,000 fen declared
+        r = await client.post("/api/v1/acceptances", json=body, headers=project.headers)
+        assert r.status_code == 409 and r.json()["type"].endswith("expenditure-refused")
+        assert "construction: declared 7000000000 fen, recorded 6000000000 fen" in r.json()["detail"]
+        assert "record the expenditures first" in r.json()["detail"]
+        assert await kit.count(app, t.acceptances, t.acceptances.c.project_id == project.id) == 0
+
+        await kit.produce(app, *kit.spent(project.id, project.street, {"construction": 1_000_000_000}))
+        r = await client.post("/api/v1/acceptances", json=body, headers=project.headers)
+        assert r.status_code == 201, r.text
+        acc = r.json()
+        assert acc["recorded_eligible_expenditure_fen"] == {"consulting_design": 500_000_000,
+                                                            "construction": 7_000_000_000, "equipment": 1_500_000_000}
+        dept = auth("department", department_code="housing")
+        seen = (await client.get(f"/api/v1/acceptances/{acc['id']}", headers=dept)).json()
+        assert seen["final_expenditure_fen"]["construction"] == 7_000_000_000
+        assert seen["recorded_eligible_expenditure_fen"]["construction"] == 7_000_000_000
+        for d in DEPARTMENTS:
+            r = await client.post(f"/api/v1/acceptances/{acc['id']}/reviews",
+                                  json={"department_code": d, "passed": True, "findings": ""},
+                                  headers=auth("department", department_code=d))
+        r = await client.post(f"/api/v1/acceptances/{acc['id']}/result", json=RESULT, headers=CITY)
+        assert r.status_code == 200 and r.json()["state"] == "passed"
+
+        # Province: declaring less than the accepted city application (9,000,000,000 fen in all) is refused.
+        less = {"consulting_design": 500_000_000, "construction": 6_000_000_000, "equipment": 1_500_000_000}
+        r = await client.post("/api/v1/acceptances", json={**body, "level": "province", "final_expenditure_fen": less},
+                              headers=project.headers)
+        assert r.status_code == 409 and r.json()["type"].endswith("expenditure-refused")
+        assert "8000000000 fen" in r.json()["detail"] and "9000000000 fen" in r.json()["detail"]
+        r = await client.post("/api/v1/acceptances", json={**body, "level": "province"}, headers=project.headers)
+        assert r.status_code == 201, r.text

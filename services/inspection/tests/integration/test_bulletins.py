@@ -28,8 +28,8 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
     today = district_today.replace(day=1) - timedelta(days=1)
     month = today.strftime("%Y-%m")
     async with app_client(app) as client:
-        a = await kit.approved_project(app)  # approved: stage 4/8
-        b = await kit.approved_project(app, state="accepted", accepted_level="city")  # stage 7/8
+        a = await kit.approved_project(app, recorded=False)  # approved: stage 4/8
+        b = await kit.approved_project(app, state="accepted", accepted_level="city", recorded=False)  # stage 7/8
         c = kit.street()
         reg, fund = kit.registry_event, kit.funding_event
 
