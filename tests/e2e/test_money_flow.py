@@ -47,7 +47,11 @@ def wait_state(driver: Driver, project_id: str, state: str) -> None:
                message=f"project {state}")
 
 
-def close_year(driver: Driver, year: int) -> None:
+def close_year(driver: Driver, year: int, *project_ids: str) -> None:
+    """Finance closes the year once funding has heard of each project's approval (events travel on their own time)."""
+    for project_id in project_ids:
+        wait_until(lambda: driver.funding(project_id).get("task_year") == year, 90,
+                   message=f"funding knows {project_id}'s approval for task year {year}")
     driver.call("POST", "funding", f"/api/v1/years/{year}/close", "finance", expect=(200, 201))
 
 
@@ -87,7 +91,7 @@ def test_example_2_expenditure_above_award_is_borne_by_the_street(driver):
 
 def test_example_3_interim_then_province_next_year(driver):
     p = approved_project(driver, target_level="province", approved_on=date(2021, 3, 1))  # task year 2022
-    close_year(driver, 2022)
+    close_year(driver, 2022, p["id"])
     f = funding_when(driver, p["id"], lambda f: f["paid_fen"] > 0, "interim")
     assert f["paid_fen"] == 7_000_000 * CNY
     assert ("interim", 7_000_000 * CNY) in kinds(f)
@@ -115,7 +119,7 @@ def test_example_4_city_then_province_top_up(driver):
 
 def test_example_5_interim_covers_a_small_city_acceptance(driver):
     p = approved_project(driver, target_level="city", approved_on=date(2022, 3, 1))  # task year 2023
-    close_year(driver, 2023)
+    close_year(driver, 2023, p["id"])
     funding_when(driver, p["id"], lambda f: f["paid_fen"] == 7_000_000 * CNY, "interim")
     accept(driver, p, "city", 4_000_000, date(2024, 5, 1))
     f = funding_when(driver, p["id"], lambda f: f["entitlement_fen"] > 0, "settlement")
@@ -125,7 +129,7 @@ def test_example_5_interim_covers_a_small_city_acceptance(driver):
 
 def test_example_6_interim_above_entitlement_is_recovered(driver):
     p = approved_project(driver, target_level="city", approved_on=date(2020, 3, 1))  # task year 2021
-    close_year(driver, 2021)
+    close_year(driver, 2021, p["id"])
     funding_when(driver, p["id"], lambda f: f["paid_fen"] == 7_000_000 * CNY, "interim")
     accept(driver, p, "city", 2_000_000, date(2022, 5, 1))
     f = funding_when(driver, p["id"], lambda f: f["recovery_due_fen"] > 0, "recovery")
