@@ -16,7 +16,7 @@ import { rankingOption, trendOption } from './charts'
 interface Summary { month: string; published_at: string; streets: number }
 interface Assessment { year: number; bulletin_months: string[]; ranking: { street_code: string; rank: number; average_score: number; best_rank: number | null }[] }
 
-const COMPONENT_LABEL: Record<string, string> = { stage: '阶段进度', milestones: '节点按时', problems: '问题销号', spend: '资金支出' }
+const COMPONENT_LABEL: Record<string, string> = { stage: '阶段进度', milestones: '节点按时', problems: '问题销号', spending: '资金支出' }
 
 function Assessment({ year }: { year: number }) {
   const streetName = useStreetName()
