@@ -75,10 +75,18 @@ export function boardMapOption(points: MapPoint[], withBoundary: boolean): EChar
   if (withBoundary) {
     return { ...base, geo: { map: 'district', roam: true, itemStyle: { areaColor: '#f5f7fa', borderColor: '#8c8c8c' } } }
   }
+  // Axes hug the points (at least 0.05° around them), so one community is not drawn on a continent-wide grid.
+  const span = (values: number[]) => {
+    if (!values.length) return {}
+    const lo = Math.min(...values), hi = Math.max(...values), pad = Math.max((hi - lo) * 0.1, 0.05)
+    return { min: +(lo - pad).toFixed(2), max: +(hi + pad).toFixed(2) }
+  }
   return {
     ...base,
     grid: { left: 48, right: 16, top: 36, bottom: 36 },
-    xAxis: { type: 'value', scale: true, name: '经度', axisLabel: { formatter: (v: number) => v.toFixed(2) } },
-    yAxis: { type: 'value', scale: true, name: '纬度', axisLabel: { formatter: (v: number) => v.toFixed(2) } },
+    xAxis: { type: 'value', scale: true, name: '经度', ...span(points.map((p) => p.lon)),
+             axisLabel: { formatter: (v: number) => v.toFixed(2) } },
+    yAxis: { type: 'value', scale: true, name: '纬度', ...span(points.map((p) => p.lat)),
+             axisLabel: { formatter: (v: number) => v.toFixed(2) } },
   }
 }
