@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .auth import Principal, require
 from .pagination import Page, PageDep, fetch_page
-from .xlsx import xlsx_response
+from .xlsx import XLSX_ROUTE, xlsx_response
 
 AUDIT_READERS = ("auditor", "district_office")
 XLSX_MAX_ROWS = 100_000
@@ -111,7 +111,7 @@ def audit_router() -> APIRouter:
                                         anchored=runtime.platform.audit_retention_days is None)
         return AuditVerification(service=runtime.name, **result)
 
-    @router.get("/audit.xlsx")
+    @router.get("/audit.xlsx", **XLSX_ROUTE)
     async def export_audit(request: Request, filters: FilterDep, _: AuditReader):
         """The filtered log as a spreadsheet with Chinese headers (newest first)."""
         runtime = request.app.state.runtime

@@ -9,6 +9,8 @@ from urllib.parse import quote
 from fastapi.responses import Response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Route options for a spreadsheet download: the OpenAPI document names the xlsx content type (and only it).
+XLSX_ROUTE: dict[str, Any] = {"response_class": Response, "responses": {200: {"content": {XLSX: {}}}}}
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

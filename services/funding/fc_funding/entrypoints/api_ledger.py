@@ -10,7 +10,7 @@ from fc_shared.idempotency import IdempotencyKey, run_idempotent
 from fc_shared.pagination import PageDep, fetch_page
 from fc_shared.params import RowId, Year, YearQuery
 from fc_shared.uow import UnitOfWork
-from fc_shared.xlsx import xlsx_response
+from fc_shared.xlsx import XLSX_ROUTE, xlsx_response
 
 from ..adapters.tables import ledger_entries
 from ..service_layer import ledger, views
@@ -62,8 +62,7 @@ async def list_entries(runtime: RuntimeDep, principal: Reader, page: PageDep, pr
     return EntryPage(items=[entry_out(r) for r in items], next_cursor=cursor)
 
 
-@router.get("/ledger.xlsx", response_class=Response,
-            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+@router.get("/ledger.xlsx", **XLSX_ROUTE)
 async def ledger_xlsx(runtime: RuntimeDep, principal: Reader, project_id: str | None = None,
                       street_code: str | None = None, year: YearQuery = None, kind: EntryKind | None = None):
     """The ledger as a spreadsheet with Chinese headers (资金台账)."""

@@ -10,7 +10,7 @@ from fc_shared.app import RuntimeDep
 from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, fetch_page
 from fc_shared.params import PROGRAMME_MONTH_PATTERN, YearQuery
-from fc_shared.xlsx import xlsx_response
+from fc_shared.xlsx import XLSX_ROUTE, xlsx_response
 
 
 from ..adapters.tables import bulletins
@@ -64,8 +64,7 @@ async def list_bulletins(runtime: RuntimeDep, page: PageDep, _: AnyRole, year: Y
                                                         streets=len(r.ranking)) for r in rows], next_cursor=nxt)
 
 
-@router.get("/bulletins/{month}.xlsx",
-            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+@router.get("/bulletins/{month}.xlsx", **XLSX_ROUTE)
 async def bulletin_xlsx(month: MonthPath, runtime: RuntimeDep, _: AnyRole):
     """The published bulletin as a spreadsheet with Chinese headers."""
     row = await _published(runtime, month)
@@ -92,8 +91,7 @@ async def _assessment(runtime, year: int) -> AssessmentOut:
                         best_rank=a.best_rank, months={m: float(s) for m, s in a.months.items()}) for a in ranked])
 
 
-@router.get("/assessments/{year}.xlsx",
-            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+@router.get("/assessments/{year}.xlsx", **XLSX_ROUTE)
 async def assessment_xlsx(year: YearPath, runtime: RuntimeDep, _: AnyRole):
     """The annual assessment as a spreadsheet: one column per published month."""
     out = await _assessment(runtime, year)

@@ -13,7 +13,7 @@ from fc_shared.app import RuntimeDep
 from fc_shared.db import is_sqlite
 from fc_shared.errors import Problem
 from fc_shared.pagination import Page, PageDep, fetch_page, filtered, page_in_memory
-from fc_shared.xlsx import xlsx_response
+from fc_shared.xlsx import XLSX_ROUTE, xlsx_response
 
 from ..adapters.tables import deadlines, lease_requests, problems, streets, work_summaries
 from ..domain.dates import days_left
@@ -259,8 +259,7 @@ async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: 
     return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
 
 
-@router.get("/board.xlsx", response_class=Response,
-            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+@router.get("/board.xlsx", **XLSX_ROUTE)
 async def get_board_xlsx(runtime: RuntimeDep, principal: Reader, today: Today, as_of: IsoDate | None = None,
                          street_code: str | None = None, state: str | None = None, type: str | None = None,
                          target_level: str | None = None, rag: Rag | None = None):
