@@ -16,7 +16,7 @@ from fc_devtools.broker import free_port
 from fc_devtools.testing import TEST_SECRET, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registry", "funding", "inspection", "notify")
+SERVICES = ("registry", "funding", "inspection", "notify", "console")
 
 pytestmark = pytest.mark.e2e
 
