@@ -78,7 +78,8 @@ test('a project from survey to the money paid, through the console', async ({ pa
   await expect(page.getByTestId('project-state')).toHaveText('已报省市')
   await pressAction(page, '登记省市批复', async (d) => {
     await fillDate(d, '批复公布日期', districtToday())
-    await d.getByLabel('批复文号及说明').fill('市未来社区〔2026〕1号')
+    await chooseOption(d, '批复层级', '市级')
+    await d.getByLabel('批复文号').fill('市未来社区〔2026〕1号')
   })
   await expect(page.getByTestId('project-state')).toHaveText('已批复')
   await page.getByRole('tab', { name: '创建历程' }).click()
@@ -93,6 +94,18 @@ test('a project from survey to the money paid, through the console', async ({ pa
   await dialog.getByRole('button', { name: '标配指标全部达标' }).click()
   await submitUntilAccepted(dialog, 60_000) // until inspection has the approval
   await expect(page.getByTestId('evaluation-summary')).toContainText('标配指标达标')
+  // It reports what it spent (funding checks the application's declared expenditure against these).
+  await page.getByRole('tab', { name: '资金' }).click()
+  for (const [category, wan] of [['咨询设计', '100'], ['工程建设', '700'], ['设备购置', '100']]) {
+    await page.getByRole('button', { name: '报送支出' }).click()
+    dialog = modal(page, '报送项目支出')
+    await chooseOption(dialog, '支出类别', category)
+    await dialog.getByLabel('支出金额').fill(wan)
+    await fillDate(dialog, '支出日期', districtToday())
+    await submitUntilAccepted(dialog, 60_000) // until funding has the project
+    await expect(page.getByTestId('expenditures').locator('tr', { hasText: category })).toBeVisible()
+  }
+  await expect(page.getByTestId('expenditures')).toContainText('900')
   await page.getByRole('link', { name: '验收' }).first().click()
   await page.getByRole('button', { name: '申请验收' }).click()
   dialog = modal(page, '申请验收')

@@ -1,10 +1,10 @@
-import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd'
+import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Form, Input, Select, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router-dom'
 import type { Page } from '../../lib/api'
 import { api } from '../../lib/api'
-import { ymd } from '../../lib/format'
-import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, ENTRY_KIND, HISTORY_ACTION, LEVEL, label, RULE, STATE, TYPE } from '../../lib/labels'
+import { wanToFen, ymd } from '../../lib/format'
+import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
@@ -25,6 +25,8 @@ interface Entry { id: number; kind: string; amount_fen: number; rules: string[];
 interface Funding {
   award_fen: number; entitlement_fen: number; paid_fen: number; recovery_due_fen: number; level_reached: string | null; entries: Entry[]
 }
+interface Expenditure { id: number; category: string; amount_fen: number; eligible: boolean; reported_on: string; note: string }
+interface Expenditures extends Page<Expenditure> { eligible_fen: number }
 interface Deadline { key: string; kind: string; due_on: string; days_left: number; breached: boolean; resolved: boolean }
 
 function History({ id }: { id: string }) {
@@ -155,6 +157,50 @@ function AcceptancesTab({ project }: { project: Project }) {
   )
 }
 
+/** The project's reported expenditures (§5.3 categories) and, for its street or the office, the form to report one. */
+function ExpendituresSection({ projectId }: { projectId: string }) {
+  const session = useSession()
+  const qc = useQueryClient()
+  const q = useQuery({ queryKey: ['funding', 'expenditures', projectId],
+    queryFn: () => api<Expenditures>('funding', `/projects/${projectId}/expenditures`, { query: { limit: 200 } }) })
+  const mayReport = session.role === 'street' || session.role === 'district_office'
+  return (
+    <Card size="small" title="项目支出" data-testid="expenditures" extra={mayReport && (
+      <FormModalButton<{ category: string; amount: string; reported_on: { format: (f: string) => string }; note?: string }>
+        label="报送支出" title="报送项目支出" initialValues={{ category: 'construction' }}
+        onSubmit={(v) => api('funding', `/projects/${projectId}/expenditures`, { json: {
+          category: v.category, amount_fen: wanToFen(v.amount), reported_on: v.reported_on.format('YYYY-MM-DD'), note: v.note ?? '',
+        } })}
+        onDone={() => qc.invalidateQueries({ queryKey: ['funding'] })}>
+        <Form.Item name="category" label="支出类别" rules={[{ required: true }]}>
+          <Select aria-label="支出类别" options={options(EXPENDITURE_CATEGORY)} />
+        </Form.Item>
+        <Form.Item name="amount" label="金额" rules={[{ required: true, message: '请填写金额' },
+          { pattern: /^\d+(\.\d{1,6})?$/, message: '请填写金额，例如 350.5' }]}>
+          <Input addonAfter="万元" aria-label="支出金额" inputMode="decimal" />
+        </Form.Item>
+        <Form.Item name="reported_on" label="支出日期" rules={[{ required: true, message: '请选择日期' }]}>
+          <DatePicker format="YYYY-MM-DD" style={{ width: '100%' }} aria-label="支出日期" />
+        </Form.Item>
+        <Form.Item name="note" label="说明"><Input.TextArea rows={2} aria-label="支出说明" /></Form.Item>
+      </FormModalButton>
+    )}>
+      {q.error ? <ProblemAlert error={q.error} /> : (
+        <>
+          <Typography.Paragraph>合规支出合计：<Money fen={q.data?.eligible_fen ?? 0} /></Typography.Paragraph>
+          <Table<Expenditure> size="small" rowKey="id" pagination={false} loading={!q.data} dataSource={q.data?.items ?? []} columns={[
+            { title: '日期', dataIndex: 'reported_on', render: ymd },
+            { title: '类别', dataIndex: 'category', render: (c: string) => label(EXPENDITURE_CATEGORY, c) },
+            { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
+            { title: '合规', dataIndex: 'eligible', render: (e: boolean) => (e ? '是' : '否') },
+            { title: '说明', dataIndex: 'note' },
+          ]} />
+        </>
+      )}
+    </Card>
+  )
+}
+
 export function FundingTab({ projectId }: { projectId: string }) {
   const q = useQuery({ queryKey: ['funding', 'project', projectId], queryFn: () => api<Funding>('funding', `/projects/${projectId}/funding`), retry: false })
   if (q.error) return <ProblemAlert error={q.error} />
@@ -175,6 +221,7 @@ export function FundingTab({ projectId }: { projectId: string }) {
         { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x}>{label(RULE, x)}</span>)}</Space> },
         { title: '计算', dataIndex: 'basis', render: basisText },
       ]} />
+      <ExpendituresSection projectId={projectId} />
     </Space>
   )
 }

@@ -28,10 +28,19 @@ describe('lifecycle actions', () => {
     render(<ProjectActions project={project('approved', ['suspend'])} onChanged={vi.fn()} />)
     expect(screen.getByRole('button', { name: 'suspend' })).toBeInTheDocument()
   })
+  it('asks for every field the registry requires of approve, decline, reschedule and name', () => {
+    const required = (name: string) => actionsFor([name])[0].spec.fields.filter((f) => f.required).map((f) => f.name)
+    expect(required('approve')).toEqual(['on', 'level', 'reference'])
+    expect(required('decline')).toEqual(['on', 'level', 'reference'])
+    expect(required('reschedule')).toEqual(['creation_deadline', 'note'])
+    expect(required('name')).toEqual(['on', 'level'])
+  })
   it('builds the transition body with dates as YYYY-MM-DD and no empty fields', () => {
     const day = { format: (f: string) => (f === 'YYYY-MM-DD' ? '2026-11-20' : '?') }
-    expect(transitionBody('approve', { on: day, task_year: '2027', note: '' }))
-      .toEqual({ action: 'approve', on: '2026-11-20', task_year: 2027 })
+    expect(transitionBody('approve', { on: day, level: 'city', reference: '市〔2026〕1号', task_year: '2027', note: '' }))
+      .toEqual({ action: 'approve', on: '2026-11-20', level: 'city', reference: '市〔2026〕1号', task_year: 2027 })
+    expect(transitionBody('reschedule', { creation_deadline: day, note: '用地调整' }))
+      .toEqual({ action: 'reschedule', creation_deadline: '2026-11-20', note: '用地调整' })
     expect(transitionBody('reject', { note: '不符合条件' })).toEqual({ action: 'reject', note: '不符合条件' })
   })
 })

@@ -30,22 +30,33 @@ export const ACTIONS: Record<string, ActionSpec> = {
   approve: {
     label: '登记省市批复', primary: true, fields: [
       { name: 'on', label: '批复公布日期', kind: 'date', required: true },
+      { name: 'level', label: '批复层级', kind: 'level', required: true },
+      { name: 'reference', label: '批复文号', kind: 'text', required: true },
       { name: 'task_year', label: '任务年度', kind: 'year', help: '默认为创建期限所在年度' },
-      { ...NOTE, label: '批复文号及说明' },
+      NOTE,
     ],
   },
   decline: {
     label: '登记省市未批', danger: true, fields: [
-      { name: 'on', label: '日期', kind: 'date', required: true }, { ...NOTE, label: '文号及理由', required: true }],
+      { name: 'on', label: '决定日期', kind: 'date', required: true },
+      { name: 'level', label: '决定层级', kind: 'level', required: true },
+      { name: 'reference', label: '文号', kind: 'text', required: true },
+      { ...NOTE, label: '理由' }],
   },
   reschedule: {
     label: '调整创建期限', fields: [
-      { name: 'task_year', label: '新任务年度', kind: 'year' }, { ...NOTE, label: '理由', required: true }],
+      { name: 'creation_deadline', label: '新创建期限', kind: 'date', required: true },
+      { name: 'task_year', label: '新任务年度', kind: 'year', help: '默认为新期限所在年度' },
+      { ...NOTE, label: '理由', required: true }],
   },
   cancel: { label: '撤销创建', danger: true, confirm: '撤销后不再拨付任何预拨资金，确定撤销？',
     fields: [{ name: 'on', label: '日期', kind: 'date' }, { ...NOTE, label: '理由', required: true }] },
   withdraw: { label: '撤回', danger: true, fields: [{ name: 'on', label: '日期', kind: 'date' }, NOTE] },
-  name: { label: '命名', primary: true, fields: [{ name: 'on', label: '命名日期', kind: 'date' }, NOTE] },
+  name: {
+    label: '命名', primary: true, fields: [
+      { name: 'on', label: '命名日期', kind: 'date', required: true },
+      { name: 'level', label: '命名层级', kind: 'level', required: true }, NOTE],
+  },
 }
 
 export function actionSpec(name: string): ActionSpec {
