@@ -382,7 +382,12 @@ def test_rendered_configuration_is_accepted_by_the_settings_classes(overlay, mon
 
 
 def dockerfile(svc: str) -> list[tuple[str, str]]:
-    text = (ROOT / "services" / svc / "Dockerfile").read_text().replace("\\\n", " ")
+    """The one Dockerfile's instructions as `docker build --build-arg SERVICE=<svc> --build-arg PORT=<port>` sees
+    them (its ARGs and the ENV copies of them substituted)."""
+    port = str(SERVICES[svc].default_port)
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    for name, value in (("SERVICE", svc), ("FC_IMAGE_SERVICE", svc), ("PORT", port), ("FC_IMAGE_PORT", port)):
+        text = text.replace("${%s}" % name, value)
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
 
@@ -411,7 +416,7 @@ def test_dockerfile_installs_like_make_install_without_editables(svc):
     for op, arg in dockerfile(svc):
         if op == "COPY" and "--from" not in arg:
             for src in arg.split()[:-1]:
-                assert (ROOT / src).exists(), f"{svc}/Dockerfile copies missing {src}"
+                assert (ROOT / src).exists(), f"Dockerfile (SERVICE={svc}) copies missing {src}"
 
 
 @pytest.mark.parametrize("svc", list(SERVICES))
@@ -429,6 +434,10 @@ def test_dockerfile_is_multi_stage_pinned_non_root_and_runs_what_make_run_runs(s
     pod_uid = one(render("prod"), "Deployment", f"{svc}-api")["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
     assert int(uid) == pod_uid
     cmd = json.loads([arg for op, arg in instructions if op == "CMD"][-1])
+    if cmd[:2] == ["sh", "-c"]:  # the shell only substitutes the service and port, then execs uvicorn
+        cmd = shlex.split(cmd[2])
+        assert cmd[0] == "exec", cmd
+        cmd = cmd[1:]
     spec = SERVICES[svc]
     # tools/devrun.py (make run) starts: python -m uvicorn <module> --host … --port <port>
     assert cmd[:2] == ["uvicorn", spec.module]
