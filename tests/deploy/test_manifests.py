@@ -528,3 +528,25 @@ def _selects(selector: dict, labels: dict) -> bool:
         if expr["operator"] == "Exists" and value is None:
             return False
     return True
+
+
+# --- one shape: the four Python services come from one component -------------------------------
+
+
+@pytest.mark.parametrize("svc", list(SERVICES))
+def test_each_python_service_is_the_shared_component_plus_its_identity(svc):
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "base" / "services" / svc / "kustomization.yaml").read_text())
+    assert kustomization["resources"] == ["identity.yaml"]
+    assert kustomization["components"] == ["../../../components/service"]
+    identity = yaml.safe_load((DEPLOY / "k8s" / "base" / "services" / svc / "identity.yaml").read_text())
+    spec = SERVICES[svc]
+    assert identity["spec"] == {"name": svc, "envPrefix": spec.env_prefix.rstrip("_"), "port": spec.default_port}
+    docs = render("prod")
+    assert not [d for d in docs if d["kind"] == "ServiceIdentity"], "identity is local-config, never applied"
+    leftovers = [(d["kind"], d["metadata"]["name"]) for d in docs if "SERVICE" in json.dumps(d) or "65535" in json.dumps(d)]
+    assert leftovers == [], "a placeholder of the component was not replaced"
+    for deployment in (f"{svc}-api", f"{svc}-workers"):
+        container = one(docs, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0]
+        assert container["ports"][0]["containerPort"] == spec.default_port
+        assert any(e["name"] == f"{spec.env_prefix}DATABASE_URL" for e in container["env"])
+        assert {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e} == {f"pg-{svc}-app"}
