@@ -38,6 +38,7 @@ class UnitOfWork:
         self._actor: audit.Actor | None = None
         self._audit: list[dict[str, Any]] = []
         self._route: str | None = None
+        self._after_commit: list[Any] = []
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.events = []
         self._rows = []
         self._audit = []
+        self._after_commit = []
         if self.spine.audit is not None:
             sa_event.listen(self.session.sync_session, "do_orm_execute", audit.StatementWatcher(self))
         return self
@@ -102,8 +104,17 @@ class UnitOfWork:
         await self.session.commit()
         if self.events and self._signal is not None:
             self._signal.set()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback) -> None:
+        """Call ``callback()`` once this transaction has committed (not at all if it rolls back): e.g. wake a
+        worker that waits for the rows just written."""
+        self._after_commit.append(callback)
 
     async def rollback(self) -> None:
         self._rows = []
+        self._after_commit = []
         self._audit = []
         await self.session.rollback()

@@ -71,6 +71,25 @@ async def test_rolled_back_work_leaves_no_event(db_url, spine_app_factory, kit):
         assert await _count(app, kit.spine.outbox) == 0
 
 
+async def test_after_commit_callbacks_run_only_once_the_transaction_committed(db_url, spine_app_factory, kit):
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    calls: list[str] = []
+    async with app_client(app):
+        runtime = app.state.runtime
+        async with runtime.uow() as uow:  # left without commit: rolled back
+            uow.after_commit(lambda: calls.append("rolled back"))
+            uow.emit("fc.community.created", "x", {"community_id": "x"})
+        async with runtime.uow() as uow:
+            uow.emit("fc.community.created", "y", {"community_id": "y"})
+            uow.after_commit(lambda: calls.append("committed"))
+            await uow.flush_events()
+            assert calls == []  # not while the transaction is open
+            await uow.commit()
+        assert calls == ["committed"]
+        assert await _count(app, kit.spine.outbox) == 1
+
+
 async def test_broker_outage_never_fails_a_write(db_url, spine_app_factory, kit):
     await kit.create_schema(db_url)
     dead = f"127.0.0.1:{free_port()}"

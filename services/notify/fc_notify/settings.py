@@ -22,9 +22,9 @@ class NotifySettings(ServiceSettings):
     response_excerpt_bytes: int = 4096
     disable_after_s: float = 5 * 86400.0  # an endpoint failing continuously this long is disabled
     rotation_overlap_s: float = 86400.0  # both secrets sign for this long after a rotation
-    dispatch_interval_s: float = 0.2
+    dispatch_interval_s: float = 0.2  # fallback: the dispatcher also wakes when a send ends or deliveries arrive
     max_in_flight: int = Field(64, ge=1)  # across all endpoints
-    per_endpoint_concurrency: int = Field(2, ge=1)
+    per_endpoint_concurrency: int = Field(16, ge=1)  # requests in flight to one endpoint
     # SSRF: endpoints must resolve to public addresses, except networks listed here (JSON list of CIDRs).
     # Unset: loopback in development (so `make run` and the tests can use a local receiver), none elsewhere.
     webhook_allowed_networks: list[str] | None = None

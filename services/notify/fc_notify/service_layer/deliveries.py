@@ -4,9 +4,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
@@ -27,8 +28,10 @@ from .subscriptions import get as get_subscription, owned_by
 RECEIVING = ("active", "paused")
 
 
-async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings) -> int:
-    """Keep the event (for replay) and queue one delivery per matching subscription."""
+async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings,
+                       on_queued: Callable[[], None] | None = None) -> int:
+    """Keep the event (for replay) and queue one delivery per matching subscription; ``on_queued()`` is called
+    once they are committed (it wakes the dispatcher)."""
     now = utcnow()
     await uow.session.execute(insert(events).values(
         id=event.id, type=event.type, subject=event.subject or "", body=event.to_json(), received_at=now))
@@ -40,6 +43,8 @@ async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings) 
             for s in subs if wants(s.event_types, event.type)]
     if rows:
         await uow.session.execute(insert(deliveries), rows)
+        if on_queued is not None:
+            uow.after_commit(on_queued)
     return len(rows)
 
 
@@ -137,6 +142,35 @@ async def record_attempt(uow: UnitOfWork, claim_: Claim, result: AttemptResult, 
                 values.update(next_attempt_at=now + timedelta(seconds=delay))
     await uow.session.execute(update(deliveries).where(deliveries.c.id == claim_.delivery_id).values(**values))
     return outcome
+
+
+async def record_attempts(uow: UnitOfWork, done: Sequence[tuple[Claim, AttemptResult]],
+                          settings: NotifySettings) -> list[Outcome]:
+    """Record a batch of finished attempts in one transaction: every attempt still gets its own row in the
+    delivery log. Successes (the usual case) are written with one statement per table; anything else goes
+    through ``record_attempt`` (retry schedule, disabling), one by one."""
+    now = utcnow()
+    outcomes = [classify(r.status_code, r.latency_ms / 1000, settings.delivery_timeout_s) for _, r in done]
+    ok = [(c, r) for (c, r), o in zip(done, outcomes) if o is Outcome.SUCCESS]
+    if ok:
+        await uow.session.execute(insert(delivery_attempts), [
+            {"delivery_id": c.delivery_id, "attempted_at": now, "status_code": r.status_code,
+             "latency_ms": r.latency_ms, "outcome": Outcome.SUCCESS.value, "response_excerpt": r.excerpt,
+             "error": r.error} for c, r in ok])
+        await uow.session.execute(
+            update(deliveries).where(deliveries.c.id == bindparam("b_id")).values(
+                attempts=deliveries.c.attempts + 1, last_status_code=bindparam("b_code"), last_error=None,
+                claimed_until=None, updated_at=now, status="delivered", delivered_at=now, next_attempt_at=None)
+            .execution_options(synchronize_session=False),
+            [{"b_id": c.delivery_id, "b_code": r.status_code} for c, r in ok])
+        await uow.session.execute(
+            update(subscriptions).where(subscriptions.c.id.in_(sorted({c.subscription_id for c, _ in ok})),
+                                        subscriptions.c.failing_since.is_not(None))
+            .values(failing_since=None, updated_at=now))
+    for (claim_, result), outcome in zip(done, outcomes):
+        if outcome is not Outcome.SUCCESS:
+            await record_attempt(uow, claim_, result, settings)
+    return outcomes
 
 
 async def _disable(uow: UnitOfWork, sub: Row, reason: str, failing_since: datetime, settings: NotifySettings) -> None:
