@@ -129,19 +129,29 @@ test('a project from survey to the money paid, through the console', async ({ pa
     await expect(row.getByRole('button', { name: '复核' })).toHaveCount(0)
   }
 
-  // The city's result (the integration route: the console has no paper-result API to call yet).
-  await signIn(page, 'integration', { level: '市级' })
+  // The city's decision arrives on paper: the office records it, with the scanned decision.
+  await signIn(page, 'district_office')
   await page.goto('/acceptance')
   const row = page.locator('tr', { hasText: streetName })
   await expect(async () => {
     await page.reload()
-    await expect(row.getByRole('button', { name: '登记验收结果' })).toBeVisible({ timeout: 15_000 })
+    await expect(row.getByRole('button', { name: '登记纸质结果' })).toBeVisible({ timeout: 15_000 })
   }).toPass({ timeout: 240_000 })
-  await row.getByRole('button', { name: '登记验收结果' }).click()
-  dialog = modal(page, '登记省市验收结果')
+  await row.getByRole('button', { name: '登记纸质结果' }).click()
+  dialog = modal(page, '登记省市验收结果（纸质批复）')
+  await expect(dialog.getByRole('radio', { name: '市级' })).toBeChecked()
   await fillDate(dialog, '决定日期', districtToday())
-  await dialog.getByLabel('文号').fill('杭未来验〔2026〕8号')
+  await dialog.getByLabel('批复文号').fill('杭未来验〔2026〕8号')
+  await dialog.locator('input[type=file]').setInputFiles({
+    name: '验收批复.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% 杭未来验〔2026〕8号\n%%EOF\n'),
+  })
   await submitUntilAccepted(dialog)
+  await expect(row).toContainText('省市验收通过')
+  await row.locator('.ant-table-row-expand-icon').click()
+  const result = page.getByTestId('acceptance-result')
+  await expect(result).toContainText('杭未来验〔2026〕8号')
+  await expect(result).toContainText('纸质批复')
+  await expect(result.getByRole('link', { name: '批复扫描件' })).toBeVisible()
 
   // F6 + F7: E = 900 万元 < A = 1000 万元 → 900 + 50 = 950 万元 paid, to the fen.
   await signIn(page, 'street', { street })
