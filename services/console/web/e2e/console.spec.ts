@@ -153,6 +153,19 @@ test('a project from survey to the money paid, through the console', async ({ pa
   await expect(result).toContainText('纸质批复')
   await expect(result.getByRole('link', { name: '批复扫描件' })).toBeVisible()
 
+  // Finance records a higher-level subsidy received into the fund; the year's panel shows it to the fen.
+  await signIn(page, 'finance')
+  await page.getByRole('link', { name: '资金' }).click()
+  const income = page.getByTestId('year-income').locator('.money')
+  const before = Number(await income.getAttribute('data-fen'))
+  await page.getByRole('button', { name: '登记上级补助' }).click()
+  dialog = modal(page, '上级专项补助到账')
+  await dialog.getByLabel('到账金额').fill('123.456789')
+  await fillDate(dialog, '到账日期', districtToday())
+  await dialog.getByLabel('补助文号').fill(`浙财建〔2026〕${street}号`)
+  await submitUntilAccepted(dialog)
+  await expect(income).toHaveAttribute('data-fen', String(before + 123456789))
+
   // F6 + F7: E = 900 万元 < A = 1000 万元 → 900 + 50 = 950 万元 paid, to the fen.
   await signIn(page, 'street', { street })
   await page.getByRole('link', { name: '资金' }).click()
