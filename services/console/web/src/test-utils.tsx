@@ -1,0 +1,34 @@
+// Test helpers: the providers every page needs, and a fetch double that answers by method and path and
+// records what was sent (method, path with query, headers, parsed JSON body).
+import { render } from '@testing-library/react'
+import { App as AntApp } from 'antd'
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { vi } from 'vitest'
+
+export interface Sent { method: string; url: string; headers: Record<string, string>; json?: unknown }
+type Answer = { status?: number; json?: unknown } | ((sent: Sent) => { status?: number; json?: unknown })
+
+/** routes: "METHOD /path" (without the query) → answer; anything else is a 404 problem. */
+export function mockFetch(routes: Record<string, Answer>) {
+  const sent: Sent[] = []
+  const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = String(input)
+    const method = (init.method ?? 'GET').toUpperCase()
+    const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]))
+    const one: Sent = { method, url, headers, json: typeof init.body === 'string' ? JSON.parse(init.body) : undefined }
+    sent.push(one)
+    const route = routes[`${method} ${url.split('?')[0]}`]
+    const answer = typeof route === 'function' ? route(one) : route
+    const status = answer?.status ?? (answer ? 200 : 404)
+    const body = answer ? answer.json : { type: 'about:blank', title: 'Not Found', status: 404, detail: `no route ${method} ${url}` }
+    return new Response(body === undefined ? null : JSON.stringify(body), { status,
+      headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' } })
+  })
+  vi.stubGlobal('fetch', fetchMock)
+  return sent
+}
+
+export function renderWithProviders(ui: React.ReactElement) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+  return render(<AntApp><QueryClientProvider client={qc}>{ui}</QueryClientProvider></AntApp>)
+}
