@@ -1,6 +1,7 @@
 // Test helpers: the providers every page needs, and a fetch double that answers by method and path and
 // records what was sent (method, path with query, headers, parsed JSON body).
-import { render } from '@testing-library/react'
+import { fireEvent, render, screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { App as AntApp } from 'antd'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { vi } from 'vitest'
@@ -31,4 +32,29 @@ export function mockFetch(routes: Record<string, Answer>) {
 export function renderWithProviders(ui: React.ReactElement) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } })
   return render(<AntApp><QueryClientProvider client={qc}>{ui}</QueryClientProvider></AntApp>)
+}
+
+/** Types into a text field at once (a paste: antd re-renders on every key). */
+export async function fill(input: HTMLElement, text: string) {
+  await userEvent.click(input)
+  await userEvent.paste(text)
+}
+
+/** An antd DatePicker found by its aria-label: typed and confirmed with Enter. */
+export async function fillDate(label: string, value: string) {
+  const input = screen.getByLabelText(label)
+  await userEvent.click(input)
+  await userEvent.type(input, `${value}{enter}`)
+}
+
+/** Opens the antd Select with this aria-label and picks the option titled so. */
+export async function chooseOption(label: string, option: string) {
+  const combo = screen.getByRole('combobox', { name: label })
+  fireEvent.mouseDown(combo.closest('.ant-select-selector') ?? combo)
+  const item = await waitFor(() => {
+    const el = [...document.querySelectorAll<HTMLElement>('.ant-select-item-option')].find((o) => o.getAttribute('title') === option)
+    if (!el) throw new Error(`no option ${option}`)
+    return el
+  })
+  await userEvent.click(item)
 }
