@@ -2,7 +2,8 @@
 // records what was sent (method, path with query, headers, parsed JSON body).
 import { fireEvent, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { App as AntApp } from 'antd'
+import { App as AntApp, ConfigProvider } from 'antd'
+import zhCN from 'antd/locale/zh_CN'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { vi } from 'vitest'
 
@@ -31,7 +32,11 @@ export function mockFetch(routes: Record<string, Answer>) {
 
 export function renderWithProviders(ui: React.ReactElement) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } })
-  return render(<AntApp><QueryClientProvider client={qc}>{ui}</QueryClientProvider></AntApp>)
+  // As main.tsx sets them up (zh_CN, no space inserted between two Chinese characters of a button).
+  return render(
+    <ConfigProvider locale={zhCN} button={{ autoInsertSpace: false }}>
+      <AntApp><QueryClientProvider client={qc}>{ui}</QueryClientProvider></AntApp>
+    </ConfigProvider>)
 }
 
 /** Types into a text field at once (a paste: antd re-renders on every key). */
