@@ -222,3 +222,26 @@ test('the office publishes a bulletin and its chart is drawn', async ({ page }, 
   expect(await rows.count()).toBeGreaterThan(0)
   await screenshot(page, info, 'bulletin')
 })
+
+test('an ended session returns to sign-in and back to the same page; sign-out clears the cookie', async ({ page }, info) => {
+  await signIn(page, 'district_office')
+  await page.goto('/acceptance?project_id=none')
+  await expect(page.getByRole('heading', { name: '验收' })).toBeVisible()
+  // The session ends (the browser drops the expired cookie); the next request is a 401.
+  await page.context().clearCookies()
+  await page.getByRole('link', { name: '预警提醒' }).click()
+  await expect(page).toHaveURL(/\/signin\?next=%2Falerts&expired=1$/)
+  await expect(page.getByTestId('session-expired')).toBeVisible()
+  await chooseOption(page, '角色', '区风貌办')
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await expect(page).toHaveURL(/\/alerts$/)
+  await expect(page.getByTestId('whoami')).toBeVisible()
+  // Sign-out: the server clears the HttpOnly cookie; the console is closed until signing in again.
+  await page.getByRole('button', { name: '退出' }).click()
+  await expect(page).toHaveURL(/\/signin$/)
+  expect((await page.context().cookies()).map((c) => c.name)).not.toContain('fc_session')
+  await page.goto('/board?street_code=S01')
+  await expect(page).toHaveURL(/\/signin\?next=%2Fboard%3Fstreet_code%3DS01$/)
+  await expect(page.getByTestId('session-expired')).toHaveCount(0)
+  await screenshot(page, info, 'signed-out')
+})
