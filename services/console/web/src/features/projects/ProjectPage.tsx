@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router-dom'
 import type { Page } from '../../lib/api'
 import { api } from '../../lib/api'
 import { wanToFen, ymd } from '../../lib/format'
-import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
+import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, DEPARTMENT, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
@@ -153,7 +153,7 @@ function AcceptancesTab({ project }: { project: Project }) {
         { title: '级别', dataIndex: 'level', render: (l: string) => label(LEVEL, l) },
         { title: '申请日期', dataIndex: 'applied_on', render: ymd },
         { title: '状态', dataIndex: 'state', render: (s: string) => label(ACCEPTANCE_STATE, s) },
-        { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.join('、') : '—' },
+        { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.map((x) => label(DEPARTMENT, x)).join('、') : '—' },
       ]} />
       <Link to={`/acceptance?project_id=${project.id}`}>前往验收页面</Link>
     </>
