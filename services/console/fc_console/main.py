@@ -34,6 +34,7 @@ def create_app(settings: ConsoleSettings | None = None, *, upstream_transport: h
                 httpx.AsyncClient(transport=oidc_transport, timeout=15) as oidc_http:
             app.state.upstream = upstream
             app.state.oidc = signin.OidcClient(settings, oidc_http)
+            app.state.renewer = signin.SessionRenewer()
             yield
 
     app = FastAPI(title="fc-console", description="District console: front end, sign-in, one origin for the APIs.",

@@ -8,7 +8,7 @@ from starlette.background import BackgroundTask
 
 from fc_shared.errors import Problem
 
-from .signin import CSRF_HEADER, CSRF_VALUE, session_token, settings_of
+from .signin import CSRF_HEADER, CSRF_VALUE, renew_if_due, session_token, settings_of
 
 router = APIRouter(tags=["proxy"])
 
@@ -27,7 +27,8 @@ async def proxy(service: str, path: str, request: Request):
     if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
         raise Problem(403, "Forbidden", f"missing {CSRF_HEADER}: {CSRF_VALUE} header", type_="csrf")
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-    token = session_token(request)
+    renewal = await renew_if_due(request)  # an expiring OIDC session is renewed first, with its refresh token
+    token = renewal.token or session_token(request)
     if token:
         headers["authorization"] = f"Bearer {token}"
     headers["x-forwarded-host"] = request.headers.get("host", "")
@@ -48,4 +49,4 @@ async def proxy(service: str, path: str, request: Request):
     response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
                                  background=BackgroundTask(upstream.aclose))
     response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out_headers]
-    return response
+    return renewal.apply(response, settings)

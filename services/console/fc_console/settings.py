@@ -36,6 +36,11 @@ class ConsoleSettings(BaseSettings):
     oidc_redirect_uri: str | None = None  # e.g. https://console.example.gov.cn/auth/callback
     oidc_scopes: str = "openid profile"
     oidc_forward_token: str = "access_token"  # which token the services receive: access_token | id_token
+    # Silent renewal with the provider's refresh token (kept in its own HttpOnly cookie): a session cookie that has
+    # expired, or will within this margin, is renewed before the request goes on. 0 turns renewal off.
+    oidc_refresh_margin_s: int = 60
+    oidc_refresh_max_age_s: int = 12 * 3600  # the refresh cookie's lifetime when the provider gives no refresh_expires_in
+    refresh_cookie_name: str = "fc_refresh"
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
     @property

@@ -5,21 +5,23 @@ and the proxy turns it into the ``Authorization: Bearer`` header the services ch
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import httpx
 import jwt
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from fc_shared.auth import ROLES, SCOPED, Principal, TokenVerifier, mint_token
-from fc_shared.errors import Problem
+from fc_shared.auth import ROLES, SCOPED, TokenVerifier, mint_token
+from fc_shared.errors import Problem, problem_response
 
 from .settings import ConsoleSettings
 
@@ -64,17 +66,6 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(settings_of(request).cookie_name)
 
 
-async def current_session(request: Request) -> tuple[Principal, dict[str, Any]]:
-    """The signed-in principal, checked exactly as the services check it (401 otherwise)."""
-    token = session_token(request)
-    if not token:
-        raise Problem(401, "Unauthorized", "not signed in", type_="missing-token")
-    verifier: TokenVerifier = request.app.state.verifier
-    principal = await verifier.verify(token)
-    claims = jwt.decode(token, options={"verify_signature": False})
-    return principal, claims
-
-
 def require_csrf_header(request: Request) -> None:
     """Unsafe requests must carry a header a cross-site form cannot set (the cookie is SameSite=Lax too)."""
     if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
@@ -99,12 +90,26 @@ async def auth_config(request: Request) -> AuthConfig:
     return AuthConfig(dev_signin=s.development, oidc=s.oidc_enabled, roles=list(ROLES))
 
 
-@router.get("/session", response_model=SessionOut)
-async def get_session(session: Annotated[tuple[Principal, dict], Depends(current_session)]) -> SessionOut:
-    principal, claims = session
-    return SessionOut(sub=principal.sub, role=principal.role, street_code=principal.street_code,
-                      department_code=principal.department_code, scope=principal.scope,
-                      expires_at=int(claims["exp"]))
+@router.get("/session", response_model=SessionOut, responses={401: {"description": "not signed in, or expired"}})
+async def get_session(request: Request):
+    """Who is signed in, until when. With a refresh token, a session about to end is renewed here first
+    (the front end asks shortly before ``expires_at``), so an active console never drops to the sign-in page."""
+    s = settings_of(request)
+    renewal = await renew_if_due(request)
+    token = renewal.token or session_token(request)
+    if not token:
+        return renewal.apply(problem_response(request, 401, "Unauthorized", "not signed in", type_="missing-token"), s)
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        principal = await verifier.verify(token)
+    except Problem as problem:
+        if problem.status != 401:
+            raise
+        return renewal.apply(problem_response(request, 401, problem.title, problem.detail, type_=problem.type_), s)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    out = SessionOut(sub=principal.sub, role=principal.role, street_code=principal.street_code,
+                     department_code=principal.department_code, scope=principal.scope, expires_at=int(claims["exp"]))
+    return renewal.apply(JSONResponse(out.model_dump()), settings_of(request))
 
 
 @router.post("/dev-signin", response_model=SessionOut, dependencies=[Depends(require_csrf_header)])
@@ -130,10 +135,126 @@ async def dev_signin(body: DevSignIn, request: Request, response: Response) -> S
 
 @router.post("/signout", status_code=204, dependencies=[Depends(require_csrf_header)])
 async def signout(request: Request) -> Response:
+    """Ends the console session: both cookies (session and refresh token) are cleared server-side."""
     s = settings_of(request)
     response = Response(status_code=204)
-    response.delete_cookie(s.cookie_name, path="/", secure=s.secure_cookies, httponly=True, samesite="lax")
+    _clear_session(response, s)
     return response
+
+
+def _clear_session(response: Response, s: ConsoleSettings) -> None:
+    response.delete_cookie(s.cookie_name, path="/", secure=s.secure_cookies, httponly=True, samesite="lax")
+    response.delete_cookie(s.refresh_cookie_name, path="/", secure=s.secure_cookies, httponly=True, samesite="lax")
+
+
+# --- silent renewal with the OpenID Connect refresh token ------------------------------------
+
+@dataclass(frozen=True)
+class Renewed:
+    token: str
+    expires_at: int
+    refresh_token: str
+    refresh_max_age: int
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """What renew_if_due did: nothing, renewed (token), or failed (the refresh token is no longer good)."""
+
+    renewed: Renewed | None = None
+    failed: bool = False
+
+    @property
+    def token(self) -> str | None:
+        return self.renewed.token if self.renewed else None
+
+    def apply(self, response: Response, s: ConsoleSettings) -> Response:
+        if self.renewed:
+            _set_session(response, s, self.renewed.token, self.renewed.expires_at - int(time.time()))
+            response.set_cookie(s.refresh_cookie_name, self.renewed.refresh_token, max_age=self.renewed.refresh_max_age,
+                                httponly=True, secure=s.secure_cookies, samesite="lax", path="/")
+        elif self.failed:  # the session cookie, if still valid, lasts until it expires on its own
+            response.delete_cookie(s.refresh_cookie_name, path="/", secure=s.secure_cookies, httponly=True,
+                                   samesite="lax")
+        return response
+
+
+def _expires_within(token: str | None, seconds: int) -> bool:
+    if not token:
+        return True
+    try:
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return True
+    return not isinstance(exp, (int, float)) or exp - time.time() <= seconds
+
+
+class SessionRenewer:
+    """Renews sessions with the provider's refresh token, once per refresh token.
+
+    Several requests of one page arrive together with the same (about to expire) cookies: they share one call to
+    the provider, and requests still carrying the old refresh token shortly after get the same renewal instead of
+    presenting a rotated-away token (which providers with reuse detection answer by revoking the session).
+    """
+
+    RECENT_S = 60
+
+    def __init__(self) -> None:
+        self._inflight: dict[str, asyncio.Task[Renewed]] = {}
+        self._recent: dict[str, tuple[float, Renewed]] = {}
+
+    async def renew(self, refresh_token: str, do: Any) -> Renewed:
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        now = time.monotonic()
+        for k, (at, _) in list(self._recent.items()):
+            if now - at > self.RECENT_S:
+                del self._recent[k]
+        if key in self._recent:
+            return self._recent[key][1]
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(do(refresh_token))
+            self._inflight[key] = task
+
+            def settle(t: asyncio.Task, key: str = key) -> None:
+                self._inflight.pop(key, None)
+                if not t.cancelled() and t.exception() is None:
+                    self._recent[key] = (time.monotonic(), t.result())
+            task.add_done_callback(settle)
+        return await asyncio.shield(task)
+
+
+async def renew_if_due(request: Request) -> Renewal:
+    """Before a request goes on: renew a session that has expired or will within the margin, if it can."""
+    s = settings_of(request)
+    refresh_token = request.cookies.get(s.refresh_cookie_name)
+    if not (s.oidc_enabled and refresh_token and s.oidc_refresh_margin_s > 0):
+        return Renewal()
+    current = session_token(request)
+    if not _expires_within(current, s.oidc_refresh_margin_s):
+        return Renewal()
+    oidc: OidcClient = request.app.state.oidc
+    verifier: TokenVerifier = request.app.state.verifier
+
+    async def do(rt: str) -> Renewed:
+        tokens = await oidc.refresh(rt)
+        forwarded = tokens.get(s.oidc_forward_token)
+        if not forwarded:
+            raise Problem(401, "Unauthorized", f"the provider renewed without a {s.oidc_forward_token}",
+                          type_="session-expired")
+        await verifier.verify(forwarded)  # what the services will accept, or 401
+        exp = int(jwt.decode(forwarded, options={"verify_signature": False})["exp"])
+        max_age = tokens.get("refresh_expires_in")
+        return Renewed(token=forwarded, expires_at=exp, refresh_token=tokens.get("refresh_token") or rt,
+                       refresh_max_age=int(max_age) if isinstance(max_age, int) and max_age > 0
+                       else s.oidc_refresh_max_age_s)
+
+    try:
+        return Renewal(renewed=await request.app.state.renewer.renew(refresh_token, do))
+    except Problem as problem:
+        if problem.status in (502, 503, 504) and current and not _expires_within(current, 0):
+            return Renewal()  # the provider is down: the still-valid session goes on as it is
+        return Renewal(failed=True)
 
 
 # --- OpenID Connect: authorization code with PKCE (RFC 7636) ---------------------------------
@@ -189,6 +310,23 @@ class OidcClient:
         if claims.get("nonce") != nonce:
             raise jwt.InvalidTokenError("nonce does not match the sign-in request")
         return claims
+
+    async def refresh(self, refresh_token: str) -> dict[str, Any]:
+        """grant_type=refresh_token (RFC 6749 §6); a refusal means the session is over (401)."""
+        disco = await self.discovery()
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.settings.oidc_client_id}
+        if self.settings.oidc_client_secret:
+            form["client_secret"] = self.settings.oidc_client_secret
+        try:
+            r = await self.http.post(disco["token_endpoint"], data=form, timeout=15,
+                                     headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise Problem(502, "Bad Gateway", f"the sign-in provider is unreachable: {exc}",
+                          type_="oidc-unavailable") from exc
+        if r.status_code != 200:
+            raise Problem(401, "Unauthorized", "the sign-in provider refused to renew the session; sign in again",
+                          type_="session-expired")
+        return r.json()
 
     async def exchange(self, code: str, verifier: str) -> dict[str, Any]:
         disco = await self.discovery()
@@ -267,6 +405,11 @@ async def callback(request: Request, code: str | None = None, state: str | None 
     claims = jwt.decode(forwarded, options={"verify_signature": False})
     response = RedirectResponse(login_state["next"], status_code=302)
     _set_session(response, s, forwarded, int(claims["exp"]) - int(time.time()))
+    if tokens.get("refresh_token"):  # kept for silent renewal (renew_if_due); never readable by the page
+        max_age = tokens.get("refresh_expires_in")
+        response.set_cookie(s.refresh_cookie_name, tokens["refresh_token"], httponly=True, secure=s.secure_cookies,
+                            samesite="lax", path="/", max_age=int(max_age) if isinstance(max_age, int) and max_age > 0
+                            else s.oidc_refresh_max_age_s)
     response.delete_cookie(LOGIN_COOKIE, path="/auth")
     del principal
     return response

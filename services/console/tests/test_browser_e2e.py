@@ -78,4 +78,4 @@ def test_console_end_to_end_in_chromium(console_url):
     print(result.stderr[-5000:], file=sys.stderr)
     assert result.returncode == 0, "playwright failed (output above; screenshots in services/console/web/test-results)"
     shots = sorted(p.name for p in OUTPUT.rglob("*.png"))
-    assert {"funding-paid.png", "street-board.png", "bulletin.png"} <= set(shots), shots
+    assert {"funding-paid.png", "street-board.png", "bulletin.png", "signed-out.png"} <= set(shots), shots

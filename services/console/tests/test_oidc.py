@@ -1,6 +1,8 @@
 """Production sign-in: authorization code with PKCE against a small OpenID Connect provider on loopback."""
+import asyncio
 import base64
 import hashlib
+import secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -46,22 +48,40 @@ def fake_provider(port: int) -> FastAPI:
         codes[code] = dict(q)
         return RedirectResponse(f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}", status_code=302)
 
+    app.state.access_ttl = 3600  # a test shortens it to have the console renew
+    app.state.refresh_tokens = {}  # live refresh token → user; each is used once (rotation)
+
+    def tokens(nonce: str | None) -> dict:
+        now = int(time.time())
+        sign = lambda claims: jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})  # noqa: E731
+        refresh = f"rt-{secrets.token_urlsafe(8)}"
+        app.state.refresh_tokens[refresh] = "u-42"
+        out = {"token_type": "Bearer", "expires_in": app.state.access_ttl, "refresh_token": refresh,
+               "refresh_expires_in": 7200,
+               "access_token": sign({"iss": issuer, "aud": "fc-platform", "sub": "u-42", "iat": now,
+                                     "exp": now + app.state.access_ttl, "role": "street", "street_code": "S07",
+                                     "jti": secrets.token_hex(4)})}
+        if nonce is not None:
+            out["id_token"] = sign({"iss": issuer, "aud": CLIENT_ID, "sub": "u-42", "iat": now, "exp": now + 3600,
+                                    "nonce": nonce})
+        return out
+
     @app.post("/token")
-    async def token(grant_type: str = Form(), code: str = Form(), redirect_uri: str = Form(), client_id: str = Form(),
-                    code_verifier: str = Form()):
+    async def token(grant_type: str = Form(), client_id: str = Form(), code: str | None = Form(None),
+                    redirect_uri: str | None = Form(None), code_verifier: str | None = Form(None),
+                    refresh_token: str | None = Form(None)):
+        if grant_type == "refresh_token":
+            app.state.token_requests.append(refresh_token)
+            if client_id != CLIENT_ID or app.state.refresh_tokens.pop(refresh_token or "", None) is None:
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            return tokens(None)
         app.state.token_requests.append(code)
-        req = codes.pop(code, None)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).decode().rstrip("=")
+        req = codes.pop(code or "", None)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256((code_verifier or "").encode()).digest()).decode().rstrip("=")
         if req is None or grant_type != "authorization_code" or client_id != CLIENT_ID \
                 or redirect_uri != req["redirect_uri"] or challenge != req["code_challenge"]:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
-        now = int(time.time())
-        sign = lambda claims: jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})  # noqa: E731
-        return {"token_type": "Bearer", "expires_in": 3600,
-                "id_token": sign({"iss": issuer, "aud": CLIENT_ID, "sub": "u-42", "iat": now, "exp": now + 3600,
-                                  "nonce": req["nonce"]}),
-                "access_token": sign({"iss": issuer, "aud": "fc-platform", "sub": "u-42", "iat": now, "exp": now + 3600,
-                                      "role": "street", "street_code": "S07"})}
+        return tokens(req["nonce"])
 
     return app
 
@@ -148,4 +168,76 @@ async def test_a_callback_with_another_state_or_without_the_login_cookie_is_refu
         r = await console.get("/auth/callback", params={"code": code, "state": "x"})
         assert r.status_code == 400
         assert len(fake.state.token_requests) == seen  # the code was never sent to the provider
+        assert (await console.get("/auth/session")).status_code == 401
+
+
+async def _signed_in(console: httpx.AsyncClient) -> None:
+    r = await console.get("/auth/login", params={"next": "/funding"})
+    async with httpx.AsyncClient() as browser:
+        back = await browser.get(r.headers["location"])
+    callback = urlsplit(back.headers["location"])
+    r = await console.get(f"{callback.path}?{callback.query}")
+    assert r.status_code == 302, r.text
+    refresh = [c for c in r.headers.get_list("set-cookie") if c.startswith("fc_refresh=")]
+    assert refresh and "HttpOnly" in refresh[0] and "Secure" in refresh[0] and "Max-Age=7200" in refresh[0]
+
+
+async def test_an_expiring_session_is_renewed_silently_with_the_refresh_token(provider):
+    issuer, fake = provider
+    fake.state.access_ttl = 30  # inside the console's 60 s renewal margin
+    app = create_app(production(issuer))
+    try:
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="https://console.test") as console:
+            await _signed_in(console)
+            first_token, first_refresh = console.cookies["fc_session"], console.cookies["fc_refresh"]
+            fake.state.access_ttl = 3600
+            seen = len(fake.state.token_requests)
+            # The page asks several things at once with the same cookies: one renewal at the provider serves them all.
+            answers = await asyncio.gather(*(console.get("/auth/session") for _ in range(3)))
+            assert [a.status_code for a in answers] == [200, 200, 200]
+            assert fake.state.token_requests[seen:] == [first_refresh]
+            assert console.cookies["fc_session"] != first_token and console.cookies["fc_refresh"] != first_refresh
+            assert answers[0].json()["expires_at"] > time.time() + 3000
+            # Now fresh: no renewal.
+            assert (await console.get("/auth/session")).status_code == 200
+            assert len(fake.state.token_requests) == seen + 1
+            # The browser dropped the expired session cookie; the refresh cookie still brings the user back in.
+            console.cookies.delete("fc_session")
+            r = await console.get("/auth/session")
+            assert r.status_code == 200 and r.json()["street_code"] == "S07"
+    finally:
+        fake.state.access_ttl = 3600
+
+
+async def test_the_proxy_renews_before_forwarding_and_a_refused_renewal_ends_the_session(provider):
+    issuer, fake = provider
+    seen_auth: list[str | None] = []
+
+    async def upstream(request: httpx.Request) -> httpx.Response:
+        seen_auth.append(request.headers.get("authorization"))
+        return httpx.Response(200 if request.headers.get("authorization") else 401, stream=httpx.ByteStream(b"{}"))
+
+    app = create_app(production(issuer), upstream_transport=httpx.MockTransport(upstream))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://console.test") as console:
+        await _signed_in(console)
+        console.cookies.delete("fc_session")  # expired and dropped by the browser
+        r = await console.get("/api/registry/api/v1/projects")
+        assert r.status_code == 200
+        renewed = console.cookies["fc_session"]
+        assert seen_auth[-1] == f"Bearer {renewed}"
+        # The provider no longer honours the refresh token (revoked, or the user signed out there).
+        fake.state.refresh_tokens.clear()
+        console.cookies.delete("fc_session")
+        r = await console.get("/api/registry/api/v1/projects")
+        assert r.status_code == 401 and seen_auth[-1] is None
+        assert "fc_refresh" not in console.cookies  # cleared: no renewal is tried again on every request
+        r = await console.get("/auth/session")
+        assert r.status_code == 401
+        # Sign-out clears both cookies server-side.
+        await _signed_in(console)
+        r = await console.post("/auth/signout", headers={"X-Requested-With": "fc-console"})
+        assert r.status_code == 204
+        assert "fc_session" not in console.cookies and "fc_refresh" not in console.cookies
         assert (await console.get("/auth/session")).status_code == 401

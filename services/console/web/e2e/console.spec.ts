@@ -129,19 +129,42 @@ test('a project from survey to the money paid, through the console', async ({ pa
     await expect(row.getByRole('button', { name: '复核' })).toHaveCount(0)
   }
 
-  // The city's result (the integration route: the console has no paper-result API to call yet).
-  await signIn(page, 'integration', { level: '市级' })
+  // The city's decision arrives on paper: the office records it, with the scanned decision.
+  await signIn(page, 'district_office')
   await page.goto('/acceptance')
   const row = page.locator('tr', { hasText: streetName })
   await expect(async () => {
     await page.reload()
-    await expect(row.getByRole('button', { name: '登记验收结果' })).toBeVisible({ timeout: 15_000 })
+    await expect(row.getByRole('button', { name: '登记纸质结果' })).toBeVisible({ timeout: 15_000 })
   }).toPass({ timeout: 240_000 })
-  await row.getByRole('button', { name: '登记验收结果' }).click()
-  dialog = modal(page, '登记省市验收结果')
+  await row.getByRole('button', { name: '登记纸质结果' }).click()
+  dialog = modal(page, '登记省市验收结果（纸质批复）')
+  await expect(dialog.getByRole('radio', { name: '市级' })).toBeChecked()
   await fillDate(dialog, '决定日期', districtToday())
-  await dialog.getByLabel('文号').fill('杭未来验〔2026〕8号')
+  await dialog.getByLabel('批复文号').fill('杭未来验〔2026〕8号')
+  await dialog.locator('input[type=file]').setInputFiles({
+    name: '验收批复.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% 杭未来验〔2026〕8号\n%%EOF\n'),
+  })
   await submitUntilAccepted(dialog)
+  await expect(row).toContainText('省市验收通过')
+  await row.locator('.ant-table-row-expand-icon').click()
+  const result = page.getByTestId('acceptance-result')
+  await expect(result).toContainText('杭未来验〔2026〕8号')
+  await expect(result).toContainText('纸质批复')
+  await expect(result.getByRole('link', { name: '批复扫描件' })).toBeVisible()
+
+  // Finance records a higher-level subsidy received into the fund; the year's panel shows it to the fen.
+  await signIn(page, 'finance')
+  await page.getByRole('link', { name: '资金' }).click()
+  const income = page.getByTestId('year-income').locator('.money')
+  const before = Number(await income.getAttribute('data-fen'))
+  await page.getByRole('button', { name: '登记上级补助' }).click()
+  dialog = modal(page, '上级专项补助到账')
+  await dialog.getByLabel('到账金额').fill('123.456789')
+  await fillDate(dialog, '到账日期', districtToday())
+  await dialog.getByLabel('补助文号').fill(`浙财建〔2026〕${street}号`)
+  await submitUntilAccepted(dialog)
+  await expect(income).toHaveAttribute('data-fen', String(before + 123456789))
 
   // F6 + F7: E = 900 万元 < A = 1000 万元 → 900 + 50 = 950 万元 paid, to the fen.
   await signIn(page, 'street', { street })
@@ -198,4 +221,27 @@ test('the office publishes a bulletin and its chart is drawn', async ({ page }, 
   await expect(rows.first()).toBeVisible()
   expect(await rows.count()).toBeGreaterThan(0)
   await screenshot(page, info, 'bulletin')
+})
+
+test('an ended session returns to sign-in and back to the same page; sign-out clears the cookie', async ({ page }, info) => {
+  await signIn(page, 'district_office')
+  await page.goto('/acceptance?project_id=none')
+  await expect(page.getByRole('heading', { name: '验收' })).toBeVisible()
+  // The session ends (the browser drops the expired cookie); the next request is a 401.
+  await page.context().clearCookies()
+  await page.getByRole('link', { name: '预警提醒' }).click()
+  await expect(page).toHaveURL(/\/signin\?next=%2Falerts&expired=1$/)
+  await expect(page.getByTestId('session-expired')).toBeVisible()
+  await chooseOption(page, '角色', '区风貌办')
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await expect(page).toHaveURL(/\/alerts$/)
+  await expect(page.getByTestId('whoami')).toBeVisible()
+  // Sign-out: the server clears the HttpOnly cookie; the console is closed until signing in again.
+  await page.getByRole('button', { name: '退出' }).click()
+  await expect(page).toHaveURL(/\/signin$/)
+  expect((await page.context().cookies()).map((c) => c.name)).not.toContain('fc_session')
+  await page.goto('/board?street_code=S01')
+  await expect(page).toHaveURL(/\/signin\?next=%2Fboard%3Fstreet_code%3DS01$/)
+  await expect(page.getByTestId('session-expired')).toHaveCount(0)
+  await screenshot(page, info, 'signed-out')
 })

@@ -1,5 +1,5 @@
-import { useEffect, useMemo } from 'react'
-import { Badge, Button, Layout, Menu, Result, Spin, Typography } from 'antd'
+import { useEffect, useMemo, useRef } from 'react'
+import { App, Badge, Button, Layout, Menu, Result, Spin, Typography } from 'antd'
 import {
   AlertOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, BellOutlined, FundOutlined,
   FileSearchOutlined, HomeOutlined, LogoutOutlined, ProjectOutlined, ScheduleOutlined, ApiOutlined,
@@ -31,6 +31,18 @@ export function whoAmI(s: Session): string {
   return `${label(ROLE, s.role)}${scope ? ` · ${scope}` : ''}`
 }
 
+/** The sign-in page, coming back afterwards to exactly this page (path, query and hash). */
+export function signInPath(here: { pathname: string; search: string; hash: string }, expired: boolean): string {
+  const next = encodeURIComponent(here.pathname + here.search + here.hash)
+  return `/signin?next=${next}${expired ? '&expired=1' : ''}`
+}
+
+/** When to look at the session again: shortly before it ends (the console renews it then, where it can), else just after. */
+export function sessionCheckDelayMs(expiresAt: number, nowMs: number, leadMs = 30_000): number {
+  const left = expiresAt * 1000 - nowMs
+  return Math.max(1_000, left > leadMs + 1_000 ? left - leadMs : left + 1_000)
+}
+
 export function menuFor(role: Session['role']) {
   return MENU.filter((m) => canSee(role, m.area))
 }
@@ -50,17 +62,28 @@ export function Shell() {
   const navigate = useNavigate()
   const location = useLocation()
   const qc = useQueryClient()
+  const { message } = App.useApp()
   const session = useQuery({
     queryKey: ['session'],
     queryFn: async () => (await (await rawFetch('/auth/session')).json()) as Session,
     retry: false,
     staleTime: 60_000,
   })
+  // Any 401 from the proxy: ask /auth/session again (it renews an OIDC session where it can); if that is 401 too,
+  // the session is over and the user signs in again, then comes back to this very page.
   useEffect(() => onUnauthorized(() => qc.invalidateQueries({ queryKey: ['session'] })), [qc])
+  const expiresAt = session.data?.expires_at
+  useEffect(() => {
+    if (!expiresAt) return
+    const timer = window.setTimeout(() => qc.invalidateQueries({ queryKey: ['session'] }), sessionCheckDelayMs(expiresAt, Date.now()))
+    return () => window.clearTimeout(timer)
+  }, [expiresAt, qc])
+  const wasSignedIn = useRef(false)
+  if (session.data) wasSignedIn.current = true
   const unauth = session.error instanceof ApiProblem && session.error.status === 401
   useEffect(() => {
-    if (unauth) navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true })
-  }, [unauth, navigate, location.pathname, location.search])
+    if (unauth) navigate(signInPath(location, wasSignedIn.current), { replace: true })
+  }, [unauth, navigate, location])
   const items = useMemo(() => session.data ? menuFor(session.data.role) : [], [session.data])
 
   if (session.isPending || unauth) return <Spin fullscreen tip="正在加载…" />
@@ -69,9 +92,14 @@ export function Shell() {
   const selected = items.find((m) => location.pathname.startsWith(m.path))?.path
 
   async function signout() {
-    await rawFetch('/auth/signout', { method: 'POST' }).catch(() => undefined)
-    qc.clear()
+    try {
+      await rawFetch('/auth/signout', { method: 'POST' }) // clears the HttpOnly cookies: only the server can
+    } catch (e) {
+      message.error(`退出失败：${(e as Error).message}`)
+      return
+    }
     navigate('/signin', { replace: true })
+    qc.clear()
   }
 
   return (

@@ -1,15 +1,16 @@
 import { useEffect, useRef } from 'react'
-import * as echarts from 'echarts'
+import { echarts } from '../lib/echarts'
+import type { ECharts, EChartsCoreOption } from '../lib/echarts'
 
 /** Draws one ECharts option (built by a pure function elsewhere) and keeps it in step with the data. */
 export function EChart({ option, height = 360, onClick, testId }: {
-  option: echarts.EChartsCoreOption
+  option: EChartsCoreOption
   height?: number | string
   onClick?: (params: unknown) => void
   testId?: string
 }) {
   const el = useRef<HTMLDivElement>(null)
-  const chart = useRef<echarts.ECharts | null>(null)
+  const chart = useRef<ECharts | null>(null)
   useEffect(() => {
     if (!el.current) return
     chart.current = echarts.init(el.current, undefined, { renderer: 'canvas' })

@@ -23,11 +23,12 @@ export const SCOPE: Record<string, string> = { province: '省级', city: '市级
 export const STREET_KIND: Record<string, string> = { subdistrict: '街道', town: '乡镇' }
 export const ACCEPTANCE_STATE: Record<string, string> = {
   requested: '待部门复核', district_reviewed: '区级复核通过', district_failed: '区级复核未通过',
-  passed: '省市验收通过', failed: '省市验收未通过', withdrawn: '已撤回',
+  passed: '省市验收通过', failed: '省市验收未通过', withdrawn: '已撤回', returned: '已退回', cancelled: '已撤销',
 }
+export const RESULT_CHANNEL: Record<string, string> = { integration: '系统回传', paper: '纸质批复' }
 export const ENTRY_KIND: Record<string, string> = {
   approval: '核定奖补', interim: '年度未完成预拨', disbursement: '拨付', recovery: '追回', reward: '节余奖励',
-  repayment: '追回款缴回', reversal: '冲正',
+  repayment: '追回款缴回', offset: '追回抵扣', reversal: '冲正',
 }
 export const RULE: Record<string, string> = {
   F1: 'F1 通过市级验收奖补 1000 万元',
@@ -61,7 +62,7 @@ export function options(map: Record<string, string>) {
 }
 export const DOCUMENT_KIND: Record<string, string> = {
   survey: '摸底调查', application_plan: '申报方案', implementation_plan: '实施方案', design_tender: '设计招标',
-  preliminary_approval: '前期审批', operation_plan: '运营方案',
+  preliminary_approval: '前期审批', operation_plan: '运营方案', acceptance_decision: '验收批复',
 }
 export const SURVEY_FIELD: Record<string, string> = {
   location: '位置', population: '人口', households: '户数', elderly_share: '老年人口占比', children_share: '儿童占比',

@@ -1,23 +1,25 @@
 import { useState } from 'react'
-import { Card, DatePicker, Descriptions, Form, Input, Radio, Select, Space, Tabs, Tag, Typography } from 'antd'
+import { Card, Descriptions, Form, Input, Radio, Select, Space, Tabs, Tag, Typography } from 'antd'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useSearchParams } from 'react-router-dom'
-import { api, fetchAll } from '../../lib/api'
+import { api, apiUrl, fetchAll } from '../../lib/api'
 import { wanToFen, ymd } from '../../lib/format'
-import { ACCEPTANCE_STATE, DEPARTMENT, EXPENDITURE_CATEGORY, label, LEVEL, options } from '../../lib/labels'
+import { ACCEPTANCE_STATE, DEPARTMENT, EXPENDITURE_CATEGORY, label, LEVEL, options, RESULT_CHANNEL } from '../../lib/labels'
 import type { Session } from '../../lib/session'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
 import { StreetSelect, useStreetName } from '../../components/StreetSelect'
+import { ResultButton } from './ResultForm'
 
 export interface Acceptance {
   id: string; project_id: string; street_code: string; level: string; state: string
   required_departments: string[]; pending_departments: string[]
   final_expenditure_fen: Record<string, number>; report: string; applied_on: string
   reviews: { department_code: string; passed: boolean; findings: string; reviewed_at: string }[]
-  result: { passed: boolean; level: string; decided_on: string; reference: string } | null
+  result: { passed: boolean; level: string; decided_on: string; reference: string; channel?: string | null
+    recorded_by?: string | null; document_id?: string | null } | null
 }
 
 /** What a role may do with one acceptance in the console (the API checks again). */
@@ -25,6 +27,8 @@ export function acceptanceActions(s: Pick<Session, 'role' | 'department_code' | 
   const out: string[] = []
   if (s.role === 'department' && a.state === 'requested' && s.department_code && a.pending_departments.includes(s.department_code)) out.push('review')
   if (s.role === 'integration' && a.state === 'district_reviewed' && s.scope === a.level) out.push('result')
+  // §4.7(3): a result that arrived on paper is recorded by the office, whatever its level.
+  if (s.role === 'district_office' && a.state === 'district_reviewed') out.push('paper_result')
   return out
 }
 
@@ -68,7 +72,11 @@ function Detail({ a }: { a: Acceptance }) {
       { label: '自验收报告', children: a.report },
       { label: '部门复核', children: <Space direction="vertical">{a.reviews.map((r) => <span key={r.department_code}>
         {label(DEPARTMENT, r.department_code)}：{r.passed ? <Tag color="green">通过</Tag> : <Tag color="red">不通过</Tag>} {r.findings} （{ymd(r.reviewed_at)}）</span>)}</Space> },
-      { label: '省市结果', children: a.result ? `${a.result.passed ? '通过' : '未通过'} · ${label(LEVEL, a.result.level)} · ${ymd(a.result.decided_on)} · ${a.result.reference}` : '—' },
+      { label: '省市结果', children: a.result ? <span data-testid="acceptance-result">
+        {`${a.result.passed ? '通过' : '未通过'} · ${label(LEVEL, a.result.level)} · ${ymd(a.result.decided_on)} · ${a.result.reference}`}
+        {a.result.channel && ` · ${label(RESULT_CHANNEL, a.result.channel)}`}{a.result.recorded_by && `（${a.result.recorded_by}）`}
+        {a.result.document_id && <> · <a href={apiUrl('registry', `/documents/${a.result.document_id}/download`)}>批复扫描件</a></>}
+      </span> : '—' },
     ]} />
   )
 }
@@ -90,16 +98,7 @@ function RowActions({ a }: { a: Acceptance }) {
           <Form.Item name="findings" label="意见"><Input.TextArea rows={3} aria-label="复核意见" /></Form.Item>
         </FormModalButton>
       ) : (
-        <FormModalButton<{ passed: boolean; decided_on: { format: (f: string) => string }; reference: string }> key={act} label="登记验收结果"
-          title="登记省市验收结果" buttonProps={{ type: 'primary', size: 'small' }} initialValues={{ passed: true }}
-          onSubmit={(v) => api('inspection', `/acceptances/${a.id}/result`, { json: { passed: v.passed, level: a.level, decided_on: v.decided_on.format('YYYY-MM-DD'), reference: v.reference } })}
-          onDone={done}>
-          <Form.Item name="passed" label="结果" rules={[{ required: true }]}>
-            <Radio.Group options={[{ value: true, label: '通过' }, { value: false, label: '未通过' }]} />
-          </Form.Item>
-          <Form.Item name="decided_on" label="决定日期" rules={[{ required: true, message: '请选择日期' }]}><DatePicker format="YYYY-MM-DD" aria-label="决定日期" /></Form.Item>
-          <Form.Item name="reference" label="文号" rules={[{ required: true, message: '请填写文号' }]}><Input aria-label="文号" /></Form.Item>
-        </FormModalButton>
+        <ResultButton key={act} acceptance={a} paper={act === 'paper_result'} onDone={done} />
       ))}
     </Space>
   )

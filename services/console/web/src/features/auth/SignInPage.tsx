@@ -50,6 +50,10 @@ export function SignInPage() {
     <div style={{ minHeight: '100%', display: 'flex', alignItems: 'center', justifyContent: 'center', background: '#f0f2f5' }}>
       <Card style={{ width: 420 }}>
         <Typography.Title level={3}>未来社区 · 区级工作台</Typography.Title>
+        {params.get('expired') && (
+          <Alert type="info" showIcon style={{ marginBottom: 16 }} data-testid="session-expired"
+            message="登录已过期，请重新登录" description="登录后将回到您刚才所在的页面。" />
+        )}
         {config.error && <ProblemAlert error={config.error} />}
         {config.data?.oidc && (
           <Button type="primary" block size="large" href={`/auth/login?next=${encodeURIComponent(next)}`}>

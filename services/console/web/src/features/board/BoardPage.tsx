@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import { Card, Col, Row, Select, Space, Tag, Typography } from 'antd'
 import { useQuery } from '@tanstack/react-query'
-import * as echarts from 'echarts'
+import { echarts } from '../../lib/echarts'
 import { Link } from 'react-router-dom'
 import { apiUrl, fetchAll } from '../../lib/api'
 import { LEVEL, label, nodeTitle, options, RAG, RAG_COLOR, STATE, TYPE } from '../../lib/labels'

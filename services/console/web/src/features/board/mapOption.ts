@@ -1,4 +1,4 @@
-import type { EChartsCoreOption } from 'echarts'
+import type { EChartsCoreOption } from '../../lib/echarts'
 import { RAG, RAG_COLOR } from '../../lib/labels'
 
 export type Rag = 'red' | 'amber' | 'green'

@@ -1,4 +1,4 @@
-import type { EChartsCoreOption } from 'echarts'
+import type { EChartsCoreOption } from '../../lib/echarts'
 
 export interface RankingEntry { street_code: string; rank: number; score: number; components?: Record<string, number>; inputs?: Record<string, unknown> }
 export interface Bulletin { month: string; published_at: string; ranking: RankingEntry[] }

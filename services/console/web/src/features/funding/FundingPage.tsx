@@ -1,21 +1,31 @@
 import { useState } from 'react'
-import { Card, Descriptions, Form, Input, InputNumber, Select, Space, Statistic, Typography } from 'antd'
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { Card, Descriptions, InputNumber, Select, Space, Statistic, Typography } from 'antd'
+import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router-dom'
 import { api, apiUrl } from '../../lib/api'
-import { wan, wanToFen, ymd } from '../../lib/format'
+import { ymd } from '../../lib/format'
 import { basisText, ENTRY_KIND, label, options, RULE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
 import { DownloadButton } from '../../components/DownloadButton'
-import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
 import { ProblemAlert } from '../../components/ProblemAlert'
 import { StreetSelect, useStreetName } from '../../components/StreetSelect'
+import { BudgetButton, CloseYearButton, IncomeButton, RepaymentButton, ReversalButton } from './actions'
 
-interface YearFunding { year: number; closed: boolean; budget_fen: number | null; committed_fen: number; recovery_due_fen: number; remaining_fen: number | null; by_kind: Record<string, number> }
-interface StreetFunding { street_code: string; projects: number; award_fen: number; entitlement_fen: number; paid_fen: number; recovery_due_fen: number; eligible_expenditure_fen: number }
-interface Entry { id: number; project_id: string; street_code: string; kind: string; amount_fen: number; rules: string[]; basis: string; year: number; at: string; reason?: string | null; reverses_entry_id?: number | null }
+interface YearFunding {
+  year: number; closed: boolean; budget_fen: number | null; income_fen: number; approved_fen: number; committed_fen: number
+  paid_fen: number; recovered_fen: number; repaid_fen: number; offset_fen: number; recovery_due_fen: number
+  remaining_fen: number | null; by_kind: Record<string, number>
+}
+interface StreetFunding {
+  street_code: string; projects: number; award_fen: number; entitlement_fen: number; paid_fen: number; repaid_fen: number
+  recovery_due_fen: number; street_borne_fen: number; eligible_expenditure_fen: number
+}
+interface Entry {
+  id: number; project_id: string; street_code: string; kind: string; amount_fen: number; rules: string[]; basis: string
+  year: number; at: string; reason?: string | null; reference?: string | null; booked_on?: string | null; reverses_entry_id?: number | null
+}
 
 function MoneyStat({ title, fen, testId }: { title: string; fen: number | null; testId?: string }) {
   return <Statistic title={title} valueRender={() => <span data-testid={testId}><Money fen={fen} /></span>} />
@@ -23,29 +33,26 @@ function MoneyStat({ title, fen, testId }: { title: string; fen: number | null; 
 
 function YearPanel({ year }: { year: number }) {
   const s = useSession()
-  const qc = useQueryClient()
   const q = useQuery({ queryKey: ['funding', 'year', year], queryFn: () => api<YearFunding>('funding', `/years/${year}/funding`) })
-  const done = () => qc.invalidateQueries({ queryKey: ['funding'] })
   return (
     <Card size="small" title={`${year} 年度专项资金`} extra={s.role === 'finance' && (
-      <Space>
-        <FormModalButton<{ budget: string; note?: string }> label="设定年度预算" title={`${year} 年度预算`}
-          onSubmit={(v) => api('funding', `/years/${year}/budget`, { method: 'PUT', json: { budget_fen: wanToFen(v.budget), note: v.note ?? '' } })} onDone={done}>
-          <Form.Item name="budget" label="预算（万元）" rules={[{ required: true }, { pattern: /^\d+(\.\d{1,6})?$/, message: '请填写金额' }]}><Input addonAfter="万元" /></Form.Item>
-          <Form.Item name="note" label="说明"><Input /></Form.Item>
-        </FormModalButton>
-        <FormModalButton<object> label="年度结算" title={`${year} 年度结算（F4 预拨）`} buttonProps={{ danger: true }}
-          onSubmit={() => api('funding', `/years/${year}/close`, { method: 'POST', headers: { 'Idempotency-Key': `close-${year}` } })} onDone={done}>
-          <Typography.Paragraph>对任务年度内未完成验收的项目按 F4 预拨。年度结束（次年 1 月 1 日）后方可结算，重复结算不会重复拨付。</Typography.Paragraph>
-        </FormModalButton>
+      <Space wrap>
+        <BudgetButton year={year} />
+        <IncomeButton year={year} />
+        <CloseYearButton year={year} />
       </Space>
     )}>
       {q.error ? <ProblemAlert error={q.error} /> : q.data && (
         <Space size="large" wrap>
-          <MoneyStat title="年度预算" fen={q.data.budget_fen} />
-          <MoneyStat title="已承诺" fen={q.data.committed_fen} />
-          <MoneyStat title="预算余额" fen={q.data.remaining_fen} />
+          <MoneyStat title="年度预算" fen={q.data.budget_fen} testId="year-budget" />
+          <MoneyStat title="上级补助到账" fen={q.data.income_fen} testId="year-income" />
+          <MoneyStat title="本年核定" fen={q.data.approved_fen} />
+          <MoneyStat title="本年拨付" fen={q.data.paid_fen} />
+          <MoneyStat title="已追回" fen={q.data.recovered_fen} />
+          <MoneyStat title="已缴回" fen={q.data.repaid_fen} />
+          <MoneyStat title="已抵扣" fen={q.data.offset_fen} />
           <MoneyStat title="待追回" fen={q.data.recovery_due_fen} />
+          <MoneyStat title="可用余额" fen={q.data.remaining_fen} testId="year-remaining" />
           <Statistic title="状态" value={q.data.closed ? '已结算' : '未结算'} />
           <Descriptions size="small" column={3} items={Object.entries(q.data.by_kind).map(([k, v]) => ({ key: k, label: label(ENTRY_KIND, k), children: <Money fen={v} /> }))} />
         </Space>
@@ -65,8 +72,10 @@ function StreetPanel({ code }: { code: string }) {
           <MoneyStat title="核定奖补" fen={q.data.award_fen} />
           <MoneyStat title="应得金额" fen={q.data.entitlement_fen} />
           <MoneyStat title="已拨付" fen={q.data.paid_fen} testId="street-paid" />
+          <MoneyStat title="已缴回" fen={q.data.repaid_fen} />
           <MoneyStat title="待追回" fen={q.data.recovery_due_fen} />
           <MoneyStat title="合规支出" fen={q.data.eligible_expenditure_fen} />
+          <MoneyStat title="街道自担（F5）" fen={q.data.street_borne_fen} />
         </Space>
       )}
     </Card>
@@ -75,7 +84,6 @@ function StreetPanel({ code }: { code: string }) {
 
 export function FundingPage() {
   const s = useSession()
-  const qc = useQueryClient()
   const streetName = useStreetName()
   const [year, setYear] = useState<number>(new Date().getFullYear())
   const [street, setStreet] = useState<string | undefined>(s.street_code ?? undefined)
@@ -105,12 +113,12 @@ export function FundingPage() {
           { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x} title={label(RULE, x)}>{label(RULE, x)}</span>)}</Space> },
           { title: '计算', dataIndex: 'basis', render: basisText },
           { title: '年度', dataIndex: 'year' },
+          { title: '凭证/理由', key: 'ref', render: (_: unknown, e: Entry) => [e.reference, e.reason, e.reverses_entry_id ? `冲正 #${e.reverses_entry_id}` : null].filter(Boolean).join('；') || '—' },
           ...(s.role === 'finance' ? [{ title: '操作', key: 'op', render: (_: unknown, e: Entry) => (
-            <FormModalButton<{ reason: string }> label="冲正" title={`冲正台账 #${e.id}（${wan(e.amount_fen)} 万元）`} buttonProps={{ size: 'small', danger: true }}
-              onSubmit={(v) => api('funding', `/entries/${e.id}/reversal`, { json: { reason: v.reason }, headers: { 'Idempotency-Key': `reversal-${e.id}` } })}
-              onDone={() => qc.invalidateQueries({ queryKey: ['funding'] })}>
-              <Form.Item name="reason" label="冲正理由" rules={[{ required: true }]}><Input.TextArea rows={3} /></Form.Item>
-            </FormModalButton>
+            <Space size="small">
+              {e.kind === 'recovery' && !e.reverses_entry_id && <RepaymentButton projectId={e.project_id} size="small" />}
+              {!e.reverses_entry_id && <ReversalButton entry={e} />}
+            </Space>
           ) }] : []),
         ]} />
       </Card>

@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router-dom'
 import type { Page } from '../../lib/api'
 import { api } from '../../lib/api'
 import { wanToFen, ymd } from '../../lib/format'
-import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
+import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, DEPARTMENT, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
@@ -13,6 +13,7 @@ import { useStreetName } from '../../components/StreetSelect'
 import type { Milestone, Project } from './api'
 import { getHistory, getMilestones, getProject } from './api'
 import { ProjectActions } from './ProjectActions'
+import { RepaymentButton } from '../funding/actions'
 
 interface Indicator { code: string; scenario: string; kind: string; title_zh: string }
 interface Catalogue { version: number; indicators: Indicator[] }
@@ -21,9 +22,11 @@ interface Evaluation {
   standard_met: number; standard_total: number; all_standard_met: boolean; gaps: unknown[]; recorded_at: string
 }
 interface Acceptance { id: string; level: string; state: string; applied_on: string; pending_departments: string[] }
-interface Entry { id: number; kind: string; amount_fen: number; rules: string[]; basis: string; year: number; at: string; reason?: string | null }
+interface Entry { id: number; kind: string; amount_fen: number; rules: string[]; basis: string; year: number; at: string; reason?: string | null; reference?: string | null }
 interface Funding {
-  award_fen: number; entitlement_fen: number; paid_fen: number; recovery_due_fen: number; level_reached: string | null; entries: Entry[]
+  award_fen: number; entitlement_fen: number; paid_fen: number; repaid_fen: number; recovered_fen: number; offset_fen: number
+  recovery_due_fen: number; cash_at_street_fen: number; street_borne_fen: number; final_expenditure_fen: number | null
+  level_reached: string | null; entries: Entry[]
 }
 interface Expenditure { id: number; category: string; amount_fen: number; eligible: boolean; reported_on: string; note: string }
 interface Expenditures extends Page<Expenditure> { eligible_fen: number }
@@ -150,7 +153,7 @@ function AcceptancesTab({ project }: { project: Project }) {
         { title: '级别', dataIndex: 'level', render: (l: string) => label(LEVEL, l) },
         { title: '申请日期', dataIndex: 'applied_on', render: ymd },
         { title: '状态', dataIndex: 'state', render: (s: string) => label(ACCEPTANCE_STATE, s) },
-        { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.join('、') : '—' },
+        { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.map((x) => label(DEPARTMENT, x)).join('、') : '—' },
       ]} />
       <Link to={`/acceptance?project_id=${project.id}`}>前往验收页面</Link>
     </>
@@ -202,17 +205,25 @@ function ExpendituresSection({ projectId }: { projectId: string }) {
 }
 
 export function FundingTab({ projectId }: { projectId: string }) {
+  const session = useSession()
   const q = useQuery({ queryKey: ['funding', 'project', projectId], queryFn: () => api<Funding>('funding', `/projects/${projectId}/funding`), retry: false })
   if (q.error) return <ProblemAlert error={q.error} />
   if (!q.data) return <Spin />
   const f = q.data
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Descriptions bordered size="small" column={{ xs: 1, md: 2, xl: 4 }} items={[
+      <Descriptions bordered size="small" column={{ xs: 1, md: 2, xl: 4 }} data-testid="project-money" items={[
         { label: '核定奖补', children: <Money fen={f.award_fen} /> },
         { label: '应得金额', children: <Money fen={f.entitlement_fen} /> },
+        { label: '最终合规支出', children: <span data-testid="project-final-expenditure"><Money fen={f.final_expenditure_fen} /></span> },
+        { label: '街道自担（F5）', children: <span data-testid="project-street-borne"><Money fen={f.street_borne_fen} /></span> },
         { label: '已拨付', children: <span data-testid="project-paid"><Money fen={f.paid_fen} /></span> },
-        { label: '待追回', children: <Money fen={f.recovery_due_fen} /> },
+        { label: '已追回', children: <Money fen={f.recovered_fen} /> },
+        { label: '已缴回', children: <span data-testid="project-repaid"><Money fen={f.repaid_fen} /></span> },
+        { label: '已抵扣', children: <Money fen={f.offset_fen} /> },
+        { label: '待追回', children: <Space><span data-testid="project-recovery-due"><Money fen={f.recovery_due_fen} /></span>
+          {session.role === 'finance' && f.recovery_due_fen > 0 && <RepaymentButton projectId={projectId} dueFen={f.recovery_due_fen} size="small" />}</Space> },
+        { label: '街道实得', children: <Money fen={f.cash_at_street_fen} /> },
       ]} />
       <Table<Entry> size="small" rowKey="id" pagination={false} dataSource={f.entries} columns={[
         { title: '日期', dataIndex: 'at', render: ymd },
@@ -220,6 +231,7 @@ export function FundingTab({ projectId }: { projectId: string }) {
         { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
         { title: '依据', dataIndex: 'rules', render: (r: string[]) => <Space direction="vertical" size={0}>{r.map((x) => <span key={x}>{label(RULE, x)}</span>)}</Space> },
         { title: '计算', dataIndex: 'basis', render: basisText },
+        { title: '凭证/理由', key: 'ref', render: (_: unknown, e: Entry) => [e.reference, e.reason].filter(Boolean).join('；') || '—' },
       ]} />
       <ExpendituresSection projectId={projectId} />
     </Space>

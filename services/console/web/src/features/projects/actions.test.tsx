@@ -1,8 +1,14 @@
-import { describe, expect, it, vi } from 'vitest'
-import { render, screen } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { render, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { LEVEL } from '../../lib/labels'
+import { chooseOption, fill, fillDate, mockFetch, renderWithProviders } from '../../test-utils'
 import { ProjectActions } from './ProjectActions'
-import { actionsFor, transitionBody } from './actions'
+import { actionSpec, actionsFor, transitionBody } from './actions'
 import type { Project } from './api'
+import contract from './transitions.contract.json'
+
+interface Case { from: string; role: string; required: string[]; form: Record<string, string>; body: Record<string, unknown> }
 
 function project(state: string, allowed: string[]): Project {
   return { id: 'p1', name: '测试项目', state, type: 'renovation', target_level: 'city', street_code: 'S01',
@@ -43,4 +49,37 @@ describe('lifecycle actions', () => {
       .toEqual({ action: 'reschedule', creation_deadline: '2026-11-20', note: '用地调整' })
     expect(transitionBody('reject', { note: '不符合条件' })).toEqual({ action: 'reject', note: '不符合条件' })
   })
+})
+
+// The contract services/console/tests/test_transition_contract.py checks against registry's TransitionIn and lifecycle.
+describe('every lifecycle form, filled in the page, sends what the contract (and so registry) says', () => {
+  afterEach(() => vi.unstubAllGlobals())
+  const url = '/api/registry/api/v1/projects/p1/transitions'
+
+  for (const [action, c] of Object.entries(contract.actions) as [string, Case][]) {
+    it(`${action}: requires ${c.required.join(', ') || 'nothing'} and sends the contract's body`, async () => {
+      const sent = mockFetch({ [`POST ${url}`]: { json: project(c.from, []) } })
+      const changed = vi.fn()
+      renderWithProviders(<ProjectActions project={project(c.from, [action])} onChanged={changed} />)
+      const spec = actionSpec(action)
+      expect(spec.fields.filter((f) => f.required).map((f) => f.name)).toEqual(c.required)
+      await userEvent.click(screen.getByRole('button', { name: spec.label }))
+      const dialog = screen.getByRole('dialog')
+      const ok = within(dialog).getByRole('button', { name: /确\s*定/ })
+      if (c.required.length) { // an empty form says what is missing and sends nothing
+        await userEvent.click(ok)
+        await waitFor(() => expect(dialog.querySelectorAll('.ant-form-item-explain-error')).toHaveLength(c.required.length))
+        expect(sent).toEqual([])
+      }
+      for (const [name, value] of Object.entries(c.form)) {
+        const field = spec.fields.find((f) => f.name === name)!
+        if (field.kind === 'date') await fillDate(field.label, value)
+        else if (field.kind === 'level') await chooseOption(field.label, LEVEL[value])
+        else await fill(within(dialog).getByLabelText(field.label), value)
+      }
+      await userEvent.click(ok)
+      await waitFor(() => expect(changed).toHaveBeenCalled())
+      expect(sent.map((r) => r.json)).toEqual([{ ...c.body, expected_version: 3 }])
+    })
+  }
 })
