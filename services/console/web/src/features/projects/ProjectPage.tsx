@@ -6,6 +6,7 @@ import { api } from '../../lib/api'
 import { wanToFen, ymd } from '../../lib/format'
 import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, DEPARTMENT, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
+import { CursorTable } from '../../components/CursorTable'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
 import { ProblemAlert } from '../../components/ProblemAlert'
@@ -164,8 +165,9 @@ function AcceptancesTab({ project }: { project: Project }) {
 function ExpendituresSection({ projectId }: { projectId: string }) {
   const session = useSession()
   const qc = useQueryClient()
+  // The totals come with any page of the list; the rows are paged on the server by the table below.
   const q = useQuery({ queryKey: ['funding', 'expenditures', projectId],
-    queryFn: () => api<Expenditures>('funding', `/projects/${projectId}/expenditures`, { query: { limit: 200 } }) })
+    queryFn: () => api<Expenditures>('funding', `/projects/${projectId}/expenditures`, { query: { limit: 1 } }) })
   const mayReport = session.role === 'street' || session.role === 'district_office'
   return (
     <Card size="small" title="项目支出" data-testid="expenditures" extra={mayReport && (
@@ -191,7 +193,7 @@ function ExpendituresSection({ projectId }: { projectId: string }) {
       {q.error ? <ProblemAlert error={q.error} /> : (
         <>
           <Typography.Paragraph>合规支出合计：<Money fen={q.data?.eligible_fen ?? 0} /></Typography.Paragraph>
-          <Table<Expenditure> size="small" rowKey="id" pagination={false} loading={!q.data} dataSource={q.data?.items ?? []} columns={[
+          <CursorTable<Expenditure> service="funding" path={`/projects/${projectId}/expenditures`} rowKey="id" pageSize={20} columns={[
             { title: '日期', dataIndex: 'reported_on', render: ymd },
             { title: '类别', dataIndex: 'category', render: (c: string) => label(EXPENDITURE_CATEGORY, c) },
             { title: '金额', dataIndex: 'amount_fen', render: (a: number) => <Money fen={a} /> },
