@@ -101,6 +101,8 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
     if reverses_entry_id is not None:
         # Announced too (negative amount), so projections downstream keep the same totals.
         common.update(reverses_entry_id=reverses_entry_id, reason=reason)
+    elif reason and kind in (*rules.PAID_KINDS, *rules.SETTLING_KINDS):
+        common["reason"] = reason  # why it was netted, or paid after a reversal
     if kind in rules.PAID_KINDS:
         uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
         if reverses_entry_id is not None:

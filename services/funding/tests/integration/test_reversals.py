@@ -3,6 +3,10 @@
 to the recovery it settled, so no year's or street's recovery due goes negative."""
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from fc_devtools.testing import app_client
 
 CNY = 100
@@ -80,6 +84,18 @@ async def test_a_reversed_netting_is_paid_out_and_the_recovery_is_owed_again(fun
         await _repay(client, kit, p, 1 * M, "2021-09-01", "JK-BANK")
         f = await _funding(client, kit, p)
         assert (f["paid_fen"] - f["repaid_fen"], f["recovery_due_fen"], _holds(f)) == (12 * M, 0, 12 * M)
+
+        # The ledger's spreadsheet shows the reversal and what followed it, kinds in Chinese.
+        x = await client.get(f"/api/v1/ledger.xlsx?project_id={p}", headers=kit.FINANCE)
+        assert x.status_code == 200
+        sheet = load_workbook(io.BytesIO(x.content)).active
+        header = [c.value for c in sheet[1]]
+        rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+        reversal = next(r for r in rows if r["冲销分录"] == offset["id"])
+        assert (reversal["类别"], reversal["金额(分)"], reversal["冲销原因"]) == ("抵扣追回", -1 * M, "街道已于抵扣前缴还")
+        follow = next(r for r in rows if r["依据"] == f"after-reversal:{offset['id']}")
+        assert (follow["类别"], follow["金额(分)"]) == ("拨付", 1 * M)
+        assert {"预拨(年末70%)", "追回", "抵扣追回", "拨付", "追回缴还", "核定"} <= {r["类别"] for r in rows}
 
 
 async def test_a_reversed_payment_nets_what_is_owed_and_pays_the_rest_again(funding_app, kit):
