@@ -231,7 +231,9 @@ def settle_reversal(*, kind: str, amount_fen: int, rules_: tuple[str, ...], held
       transfer came back). What the street still owes is first reduced by it (an ``offset``: a street does not
       repay money it never got, e.g. the interim of a cancelled project); any rest is paid again, as the same
       kind. With no recovery owed the reversal would only re-pay the same amount, so it is refused: the rules
-      still entitle the street to it (correct the acceptance upstream if its figures were wrong).
+      still entitle the street to it (correct the acceptance upstream if its figures were wrong). A cancelled
+      project is paid nothing: when the street already repaid part of it, the reversal is refused until
+      those repayments are reversed (then it nets in full).
     - ``offset``: undoing a netting: the recovery is owed again and the netted part of the payment is paid out
       in cash (a ``disbursement``), so the street can settle the recovery by repayment instead (a repayment made
       before the netting was recorded). Refused on a cancelled project, which is paid nothing.
@@ -249,6 +251,9 @@ def settle_reversal(*, kind: str, amount_fen: int, rules_: tuple[str, ...], held
             return Reversal(refused=f"the rules still entitle the street to this {kind} and it owes no recovery to "
                                     "net it against: reversing it would only pay it again (correct the acceptance "
                                     "result instead if its figures were wrong)")
+        if cancelled and amount_fen > owed:
+            return Reversal(refused=f"a cancelled project is paid nothing, and it owes only {owed} fen of this "
+                                    f"{amount_fen} fen {kind}: reverse the repayments recorded for it first")
         netted = min(amount_fen, owed)
         follow = [Payment("offset", netted, rules_)]
         if amount_fen - netted:

@@ -91,6 +91,8 @@ class Model:
         if kind in ("interim", "disbursement", "reward"):  # never reached the street
             if self.owed == 0:
                 return False  # it would only be paid again: the rules still entitle the street to it
+            if self.cancelled and amount > self.owed:
+                return False  # a cancelled project is paid nothing: its repayments are reversed first
             self.cash -= amount
             netted = min(amount, self.owed)  # the street does not repay money it never got
             self.owed -= netted

@@ -123,8 +123,17 @@ async def test_a_reversed_payment_nets_what_is_owed_and_pays_the_rest_again(fund
         await kit.handle(app, kit.approved(cancelled), kit.year_end(cancelled),
                          kit.project_event("fc.project.cancelled", cancelled, state="cancelled", note="撤销创建"))
         c = await _funding(client, kit, cancelled)
-        await _reverse(client, kit, _one(c, "interim")["id"], "退汇")
+        interim = _one(c, "interim")
+        # The street repaid 3,000,000 of the advance: reversing the interim would pay that back to a cancelled
+        # project, so it is refused until the repayment is reversed; then the interim nets in full.
+        repayment = await _repay(client, kit, cancelled, 3 * M, "2021-04-01", "JK-C")
+        refused = await _reverse(client, kit, interim["id"], "退汇", expect=409)
+        assert "repayments" in refused["detail"]
+        await _reverse(client, kit, repayment["id"], "退汇，缴还款退回街道")
+        await _reverse(client, kit, interim["id"], "退汇")
         c = await _funding(client, kit, cancelled)
+        after = [(e["kind"], e["amount_fen"]) for e in c["entries"] if e["basis"] == f"after-reversal:{interim['id']}"]
+        assert after == [("offset", 7 * M)]
         assert (c["paid_fen"], c["recovery_due_fen"], _holds(c)) == (0, 0, 0)
         refused = await _reverse(client, kit, _one(c, "offset")["id"], expect=409)
         assert "cancelled" in refused["detail"]

@@ -280,10 +280,11 @@ def test_a_reversal_keeps_what_the_street_holds_net(kind, amount, held, cancelle
     ("reward", rules.Position(paid_fen=95), False),  # nothing owed: it would only be paid again
     ("recovery", rules.Position(paid_fen=70, recovered_fen=10), False),  # 追回 is repaid or netted, never reversed
     ("offset", rules.Position(paid_fen=70, recovered_fen=70, offset_fen=70), True),  # a cancelled project: nothing paid
+    ("interim", rules.Position(paid_fen=70, repaid_fen=30, recovered_fen=70), True),  # reverse the repayment first
     ("approval", rules.Position(paid_fen=70), False),
 ])
 def test_a_reversal_that_would_change_the_entitlement_is_refused(kind, held, cancelled):
-    assert rules.settle_reversal(kind=kind, amount_fen=10, rules_=(), held=held, cancelled=cancelled).refused
+    assert rules.settle_reversal(kind=kind, amount_fen=70, rules_=(), held=held, cancelled=cancelled).refused
 
 
 def test_repayments_and_nettings_count_with_the_recovery_they_settled():
