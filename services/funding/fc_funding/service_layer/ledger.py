@@ -292,10 +292,12 @@ async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) ->
                                   reverses_entry_id=entry_id, reason=reason, reference=entry.reference,
                                   booked_on=today)
     for follow in decision.follow_ups:
-        why = {"offset": f"netted against the recovery still owed: entry {entry_id} ({entry.kind}) was reversed",
-               "disbursement": f"paid out: the netting of entry {entry_id} was reversed, the recovery is owed again"
-               if entry.kind == "offset" else f"paid again after entry {entry_id} was reversed"}.get(
-            follow.kind, f"paid again after entry {entry_id} was reversed")
+        if follow.kind == "offset":
+            why = f"netted against the recovery still owed: entry {entry_id} ({entry.kind}) was reversed"
+        elif entry.kind == "offset":
+            why = f"paid out: the netting of entry {entry_id} was reversed, the recovery is owed again"
+        else:
+            why = f"paid again after entry {entry_id} was reversed"
         await add_entry(uow, project, kind=follow.kind, amount_fen=follow.amount_fen, rules_=follow.rules,
                         basis=f"after-reversal:{entry_id}", year=entry.year, created_by=by,
                         reason=f"{why}: {reason}", booked_on=today)
