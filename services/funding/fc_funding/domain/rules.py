@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 WAN_YUAN_FEN = 1_000_000  # 1 万元 in fen
 LEVELS = ("city", "province")
@@ -14,7 +15,7 @@ LEVEL_RANK = {"city": 1, "province": 2}
 INTERIM_SHARE_PERCENT = 70
 INTERIM_CAP_FEN = 700 * WAN_YUAN_FEN
 PAID_KINDS = ("interim", "disbursement", "reward")  # ledger kinds that pay the street
-MONEY_KINDS = (*PAID_KINDS, "recovery", "repayment")  # kinds that move money (and so may be reversed)
+MONEY_KINDS = (*PAID_KINDS, "recovery", "repayment", "offset")  # kinds that move money or settle a recovery
 
 
 def city_award_fen() -> int:
@@ -207,6 +208,137 @@ def settle_cancellation(held: Position) -> Payment | None:
     """F4 (§5.3): a cancelled project (撤销创建) is entitled to nothing; what the street holds becomes a recovery (追回)."""
     due = amount_due_fen(0, held.net_fen)
     return Payment("recovery", -due, ("F4",)) if due < 0 else None
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """What finance's reversal (冲销) of one entry decides: refused (with why), or the follow-up entries that keep
+    cash at the street − recovery still owed = the entitlement (the reversing entry itself is always −amount)."""
+
+    refused: str | None = None
+    follow_ups: tuple[Payment, ...] = ()
+
+
+def settle_reversal(*, kind: str, amount_fen: int, rules_: tuple[str, ...], held: Position,
+                    cancelled: bool) -> Reversal:
+    """§5.3 corrections (冲销): a reversal voids a booked movement; it never changes what the street is entitled to.
+
+    DOMAIN.md is silent on reversals; the decision, per kind (``held`` is the position before the reversal):
+
+    - ``repayment``: the repayment was recorded in error (wrong voucher, returned): the recovery it settled is
+      owed again. Cash and owed both rise by the amount, so nothing else is booked.
+    - ``interim``/``disbursement``/``reward``: the payment never reached the street (booked in error, or the
+      transfer came back). What the street still owes is first reduced by it (an ``offset``: a street does not
+      repay money it never got, e.g. the interim of a cancelled project); any rest is paid again, as the same
+      kind. With no recovery owed the reversal would only re-pay the same amount, so it is refused: the rules
+      still entitle the street to it (correct the acceptance upstream if its figures were wrong). A cancelled
+      project is paid nothing: when the street already repaid part of it, the reversal is refused until
+      those repayments are reversed (then it nets in full).
+    - ``offset``: undoing a netting: the recovery is owed again and the netted part of the payment is paid out
+      in cash (a ``disbursement``), so the street can settle the recovery by repayment instead (a repayment made
+      before the netting was recorded). Refused on a cancelled project, which is paid nothing.
+    - ``recovery``: refused. It is what the rules decided (the street holds more than its entitlement, 追回
+      recorded, never silently dropped); it is settled by repayment or netting, not reversed.
+    - ``approval`` (核定, no money moves) and reversing entries themselves: refused.
+    """
+    if amount_fen <= 0:
+        return Reversal(refused="only an original entry (positive amount) is reversed")
+    if kind == "repayment":
+        return Reversal()
+    if kind in PAID_KINDS:
+        owed = max(0, held.owed_fen)
+        if owed == 0:
+            return Reversal(refused=f"the rules still entitle the street to this {kind} and it owes no recovery to "
+                                    "net it against: reversing it would only pay it again (correct the acceptance "
+                                    "result instead if its figures were wrong)")
+        if cancelled and amount_fen > owed:
+            return Reversal(refused=f"a cancelled project is paid nothing, and it owes only {owed} fen of this "
+                                    f"{amount_fen} fen {kind}: reverse the repayments recorded for it first")
+        netted = min(amount_fen, owed)
+        follow = [Payment("offset", netted, rules_)]
+        if amount_fen - netted:
+            follow.append(Payment(kind, amount_fen - netted, rules_))
+        return Reversal(follow_ups=tuple(follow))
+    if kind == "offset":
+        if cancelled:
+            return Reversal(refused="a cancelled project is paid nothing: its recovery stays netted")
+        return Reversal(follow_ups=(Payment("disbursement", amount_fen, rules_),))
+    if kind == "recovery":
+        return Reversal(refused="a recovery follows from the rules (the street holds more than its entitlement); "
+                                "record its repayment, or it is netted against a later payment")
+    return Reversal(refused="only interim, disbursement, reward, repayment and offset entries are reversed")
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One ledger row as recovery attribution sees it (``key``: the year or street it is booked under)."""
+
+    id: int
+    project_id: str
+    kind: str
+    amount_fen: int
+    key: Any
+    reverses_entry_id: int | None = None
+
+
+@dataclass
+class RecoveryFigures:
+    recovered_fen: int = 0
+    repaid_fen: int = 0
+    offset_fen: int = 0
+
+    @property
+    def due_fen(self) -> int:
+        return self.recovered_fen - self.repaid_fen - self.offset_fen
+
+
+def attribute_recoveries(movements: Iterable[Movement]) -> dict[Any, RecoveryFigures]:
+    """§5.3 追回 by year (or street): each repayment and netting settles the oldest recovery still owed on its
+    project (first in, first out), and is counted where that recovery is booked, so a repayment made in a later
+    year lowers the recovery it settled, never the later year's figure. A reversed repayment or offset gives
+    back exactly what it had settled. ``movements`` are recovery, repayment and offset rows in booking order."""
+    figures: dict[Any, RecoveryFigures] = {}
+    open_: dict[str, list[list]] = {}  # project → [[key, amount still owed]] oldest first
+    settled_by: dict[int, list[tuple[Any, int]]] = {}  # settling entry id → [(key, part)]
+
+    def fig(key) -> RecoveryFigures:
+        return figures.setdefault(key, RecoveryFigures())
+
+    for m in movements:
+        queue = open_.setdefault(m.project_id, [])
+        if m.kind == "recovery":
+            fig(m.key).recovered_fen += m.amount_fen
+            if m.amount_fen > 0:
+                queue.append([m.key, m.amount_fen])
+            else:  # an old reversal of a recovery: it takes back from that recovery's own key
+                take = -m.amount_fen
+                for slot in (s for s in queue if s[0] == m.key):
+                    part = min(take, slot[1])
+                    slot[1] -= part
+                    take -= part
+        elif m.kind in SETTLING_KINDS:
+            field = "repaid_fen" if m.kind == "repayment" else "offset_fen"
+            if m.reverses_entry_id is not None:
+                for key, part in reversed(settled_by.pop(m.reverses_entry_id, [])):
+                    setattr(fig(key), field, getattr(fig(key), field) - part)
+                    queue.insert(0, [key, part])
+                continue
+            left, parts = m.amount_fen, []
+            for slot in queue:
+                if left <= 0:
+                    break
+                part = min(left, slot[1])
+                if part:
+                    slot[1] -= part
+                    left -= part
+                    parts.append((slot[0], part))
+            if left > 0:  # more settled than recorded as owed (cannot happen through the API): keep it visible
+                parts.append((m.key, left))
+            open_[m.project_id] = [s for s in queue if s[1] > 0]
+            for key, part in parts:
+                setattr(fig(key), field, getattr(fig(key), field) + part)
+            settled_by[m.id] = parts
+    return figures
 
 
 NO_INTERIM_STATES = ("withdrawn", "rejected", "declined", "cancelled", "accepted", "named")

@@ -96,7 +96,8 @@ class YearFunding(BaseModel):
     recovered_fen: int
     repaid_fen: int
     offset_fen: int
-    recovery_due_fen: int = Field(description="recovered − repaid − offset, as booked in the year")
+    recovery_due_fen: int = Field(description="recoveries booked in the year still owed: recovered − repaid − offset, "
+                                              "each repayment and netting counted with the recovery it settled")
     remaining_fen: int | None = Field(description="budget + income − (paid − repaid)")
     by_kind: dict[str, int]
     assessment: list[AssessmentEntry]

@@ -101,6 +101,8 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
     if reverses_entry_id is not None:
         # Announced too (negative amount), so projections downstream keep the same totals.
         common.update(reverses_entry_id=reverses_entry_id, reason=reason)
+    elif reason and kind in (*rules.PAID_KINDS, *rules.SETTLING_KINDS):
+        common["reason"] = reason  # why it was netted, or paid after a reversal
     if kind in rules.PAID_KINDS:
         uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
         if reverses_entry_id is not None:
@@ -263,15 +265,14 @@ async def set_budget(uow: UnitOfWork, year: int, budget_fen: int, note: str, by:
 
 
 async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) -> int:
-    """Corrections never update: a reversing entry of the opposite amount, with its reason."""
+    """Corrections never update: a reversing entry of the opposite amount, with its reason, and the follow-up
+    entries that keep cash at the street − recovery still owed = the entitlement (rules.settle_reversal says
+    what a reversal of each kind means; one that would break that is refused, 409, nothing written)."""
     session = uow.session
     entry = (await session.execute(select(ledger_entries).where(ledger_entries.c.id == entry_id))).first()
     if entry is None:
         raise Problem(404, "Not Found", "no such ledger entry")
     project = await lock_project(uow, entry.project_id)
-    if entry.kind not in rules.MONEY_KINDS:
-        raise Problem(409, "Not reversible", "only interim, disbursement, reward and recovery entries are reversed",
-                      type_="not-reversible")
     if entry.reverses_entry_id is not None:
         raise Problem(409, "Not reversible", "a reversing entry cannot itself be reversed", type_="not-reversible")
     done = (await session.execute(select(ledger_entries.c.id)
@@ -279,6 +280,25 @@ async def reverse_entry(uow: UnitOfWork, entry_id: int, reason: str, by: str) ->
     if done:
         raise Problem(409, "Already reversed", f"entry {entry_id} was reversed by entry {done.id}",
                       type_="already-reversed")
-    return await add_entry(uow, project, kind=entry.kind, amount_fen=-entry.amount_fen, rules_=entry.rules,
-                           basis=f"reversal:{entry_id}", year=entry.year, created_by=by,
-                           reverses_entry_id=entry_id, reason=reason)
+    held, _ = await project_position(session, project.id)
+    decision = rules.settle_reversal(kind=entry.kind, amount_fen=entry.amount_fen, rules_=tuple(entry.rules),
+                                     held=held, cancelled=project.state == "cancelled")
+    if decision.refused:
+        raise Problem(409, "Not reversible", f"entry {entry_id} ({entry.kind}): {decision.refused}",
+                      type_="not-reversible")
+    today = uow.clock.today()
+    reversal_id = await add_entry(uow, project, kind=entry.kind, amount_fen=-entry.amount_fen, rules_=entry.rules,
+                                  basis=f"reversal:{entry_id}", year=entry.year, created_by=by,
+                                  reverses_entry_id=entry_id, reason=reason, reference=entry.reference,
+                                  booked_on=today)
+    for follow in decision.follow_ups:
+        if follow.kind == "offset":
+            why = f"netted against the recovery still owed: entry {entry_id} ({entry.kind}) was reversed"
+        elif entry.kind == "offset":
+            why = f"paid out: the netting of entry {entry_id} was reversed, the recovery is owed again"
+        else:
+            why = f"paid again after entry {entry_id} was reversed"
+        await add_entry(uow, project, kind=follow.kind, amount_fen=follow.amount_fen, rules_=follow.rules,
+                        basis=f"after-reversal:{entry_id}", year=entry.year, created_by=by,
+                        reason=f"{why}: {reason}", booked_on=today)
+    return reversal_id

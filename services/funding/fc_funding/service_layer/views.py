@@ -105,6 +105,21 @@ async def _latest_approvals(session, *where) -> tuple[int, int, int]:
     return int(award), int(entitlement), int(borne)
 
 
+async def recovery_figures(session, key_column, key) -> rules.RecoveryFigures:
+    """§5.3 追回 of one year or street: recoveries booked under ``key`` and what of them is repaid, netted and
+    still owed; each repayment and netting counts where the recovery it settled is booked (rules.attribute_recoveries),
+    so a repayment in a later year lowers its recovery's year and no figure goes negative."""
+    le = ledger_entries
+    touched = select(le.c.project_id).where(le.c.kind == "recovery", key_column == key).distinct()
+    rows = (await session.execute(
+        select(le.c.id, le.c.project_id, le.c.kind, le.c.amount_fen, key_column.label("key"), le.c.reverses_entry_id)
+        .where(le.c.project_id.in_(touched), le.c.kind.in_(("recovery", *rules.SETTLING_KINDS)))
+        .order_by(le.c.id))).all()
+    figures = rules.attribute_recoveries(rules.Movement(r.id, r.project_id, r.kind, int(r.amount_fen), r.key,
+                                                        r.reverses_entry_id) for r in rows)
+    return figures.get(key, rules.RecoveryFigures())
+
+
 async def street_funding(session, street_code: str) -> dict[str, Any]:
     """One street's money over all its projects."""
     count = (await session.execute(select(func.count()).select_from(projects)
@@ -114,9 +129,10 @@ async def street_funding(session, street_code: str) -> dict[str, Any]:
     eligible = (await session.execute(select(func.coalesce(func.sum(expenditures.c.amount_fen), 0)).where(
         expenditures.c.street_code == street_code, expenditures.c.eligible.is_(True)))).scalar_one()
     held = rules.position(by_kind)
+    recovered = await recovery_figures(session, ledger_entries.c.street_code, street_code)
     return {"street_code": street_code, "projects": count, "award_fen": award,
-            "entitlement_fen": entitlement, "paid_fen": held.paid_fen, "repaid_fen": held.repaid_fen,
-            "recovery_due_fen": held.owed_fen, "street_borne_fen": borne,
+            "entitlement_fen": entitlement, "paid_fen": held.paid_fen, "repaid_fen": recovered.repaid_fen,
+            "recovery_due_fen": recovered.due_fen, "street_borne_fen": borne,
             "eligible_expenditure_fen": int(eligible),
             "assessment": await assessment(session, street_code=street_code)}
 
@@ -130,11 +146,14 @@ async def year_funding(session, year: int) -> dict[str, Any]:
                                         .where(fund_income.c.year == year))).scalar_one())
     _, approved, _ = await _latest_approvals(session, func.extract("year", approvals.c.decided_on) == year)
     held = rules.position(by_kind)
+    recovered = await recovery_figures(session, ledger_entries.c.year, year)
+    # Paid, recovered, repaid and netted count as attributed (each repayment with the recovery it settled), so
+    # what is left of the year's fund rises when a recovery of that year's payments is repaid, whenever it is.
     return {"year": year, "closed": closed is not None, "budget_fen": budget, "income_fen": income,
             "approved_fen": approved, "committed_fen": held.paid_fen, "paid_fen": held.paid_fen,
-            "recovered_fen": held.recovered_fen, "repaid_fen": held.repaid_fen, "offset_fen": held.offset_fen,
-            "recovery_due_fen": held.owed_fen,
-            "remaining_fen": None if budget is None else budget + income - held.cash_fen,
+            "recovered_fen": recovered.recovered_fen, "repaid_fen": recovered.repaid_fen,
+            "offset_fen": recovered.offset_fen, "recovery_due_fen": recovered.due_fen,
+            "remaining_fen": None if budget is None else budget + income - held.paid_fen + recovered.repaid_fen,
             "by_kind": by_kind, "assessment": await assessment(session, year=year)}
 
 

@@ -127,8 +127,11 @@ async def test_capital_plan_balance(funding_app, kit):
 
 
 async def test_finance_corrects_by_reversing_entries(funding_app, kit):
+    """Only finance reverses, with a reason; a reversal that would change what the rules entitle the street to is
+    refused and writes nothing (services/funding/tests/integration/test_reversals.py has each kind's meaning)."""
     app = funding_app(run_workers=False)
-    project = kit.new_id("rev")
+    project, cancelled = kit.new_id("rev"), kit.new_id("revc")
+    le = ledger_entries
     async with app_client(app) as client:
         await kit.handle(app, kit.approved(project), kit.passed(project, "city", 9_000_000))
         entries = (await client.get(f"/api/v1/projects/{project}/funding", headers=kit.FINANCE)).json()["entries"]
@@ -137,25 +140,46 @@ async def test_finance_corrects_by_reversing_entries(funding_app, kit):
         assert (await client.post(url, json={"reason": "错记"}, headers=kit.street("S01"))).status_code == 403
         assert (await client.post(url, json={"reason": "错记"}, headers=kit.OFFICE)).status_code == 403
         assert (await client.post(url, json={"reason": ""}, headers=kit.FINANCE)).status_code == 422
-        r = await client.post(url, json={"reason": "奖励重复计算"}, headers={**kit.FINANCE, "Idempotency-Key": "r1"})
-        assert r.status_code == 201, r.text
-        rev = r.json()
-        assert (rev["kind"], rev["amount_fen"], rev["reverses_entry_id"], rev["reason"]) == (
-            "reward", -50_000_000, ids["reward"], "奖励重复计算")
-        again = await client.post(url, json={"reason": "奖励重复计算"}, headers={**kit.FINANCE, "Idempotency-Key": "r1"})
-        assert again.json() == rev
-        assert (await client.post(url, json={"reason": "再次"}, headers=kit.FINANCE)).status_code == 409
-        assert (await client.post(f"/api/v1/entries/{rev['id']}/reversal", json={"reason": "x"},
-                                  headers=kit.FINANCE)).status_code == 409
+        # Nothing owed: reversing the reward would only pay it again, so it is refused (409), nothing written.
+        r = await client.post(url, json={"reason": "奖励重复计算"}, headers=kit.FINANCE)
+        assert r.status_code == 409 and r.json()["type"].endswith("not-reversible"), r.text
         assert (await client.post(f"/api/v1/entries/{ids['approval']}/reversal", json={"reason": "x"},
                                   headers=kit.FINANCE)).status_code == 409
         assert (await client.post("/api/v1/entries/999999/reversal", json={"reason": "x"},
                                   headers=kit.FINANCE)).status_code == 404
-        f = (await client.get(f"/api/v1/projects/{project}/funding", headers=kit.FINANCE)).json()
-        assert f["paid_fen"] == 900_000_000 and len(f["entries"]) == 4
+        assert await kit.count(app, le, le.c.project_id == project) == 3
+
+        # An interim paid, then the project cancelled: the interim is recovered (F4). Finance learns the transfer
+        # came back; reversing the interim nets the recovery, so the street neither holds nor owes anything.
+        cancel = kit.project_event("fc.project.cancelled", cancelled, state="cancelled", note="撤销创建")
+        await kit.handle(app, kit.approved(cancelled), kit.year_end(cancelled), cancel)
+        f = (await client.get(f"/api/v1/projects/{cancelled}/funding", headers=kit.FINANCE)).json()
+        ids = {e["kind"]: e["id"] for e in f["entries"]}
+        assert (f["paid_fen"], f["recovery_due_fen"]) == (700_000_000, 700_000_000)
+        assert (await client.post(f"/api/v1/entries/{ids['recovery']}/reversal", json={"reason": "免予追回"},
+                                  headers=kit.FINANCE)).status_code == 409  # a recovery is repaid, not reversed
+        url = f"/api/v1/entries/{ids['interim']}/reversal"
+        r = await client.post(url, json={"reason": "预拨款退汇"}, headers={**kit.FINANCE, "Idempotency-Key": "r1"})
+        assert r.status_code == 201, r.text
+        rev = r.json()
+        assert (rev["kind"], rev["amount_fen"], rev["reverses_entry_id"], rev["reason"]) == (
+            "interim", -700_000_000, ids["interim"], "预拨款退汇")
+        again = await client.post(url, json={"reason": "预拨款退汇"}, headers={**kit.FINANCE, "Idempotency-Key": "r1"})
+        assert again.json() == rev
+        assert (await client.post(url, json={"reason": "再次"}, headers=kit.FINANCE)).status_code == 409
+        assert (await client.post(f"/api/v1/entries/{rev['id']}/reversal", json={"reason": "x"},
+                                  headers=kit.FINANCE)).status_code == 409
+        f = (await client.get(f"/api/v1/projects/{cancelled}/funding", headers=kit.FINANCE)).json()
+        assert (f["paid_fen"], f["repaid_fen"], f["offset_fen"], f["recovery_due_fen"]) == (0, 0, 700_000_000, 0)
+        follow = f["entries"][-1]
+        assert (follow["kind"], follow["amount_fen"], follow["basis"]) == (
+            "offset", 700_000_000, f"after-reversal:{ids['interim']}")
+        assert "预拨款退汇" in follow["reason"]
         announced = [d for d in await _outbox(app, "fc.subsidy.disbursed") if d.get("reverses_entry_id")]
         assert [(d["kind"], d["amount_fen"], d["reverses_entry_id"]) for d in announced] == [
-            ("reward", -50_000_000, ids["reward"])]
+            ("interim", -700_000_000, ids["interim"])]
+        settled = [(d["kind"], d["amount_fen"], d["recovery_due_fen"]) for d in
+                   await _outbox(app, "fc.subsidy.recovery_settled") if d["project_id"] == cancelled]
+        assert settled == [("offset", 700_000_000, 0)]
         # The original stays as it was: corrections append, never update.
-        le = ledger_entries
-        assert await kit.count(app, le, le.c.id == ids["reward"], le.c.amount_fen == 50_000_000) == 1
+        assert await kit.count(app, le, le.c.id == ids["interim"], le.c.amount_fen == 700_000_000) == 1

@@ -1,4 +1,5 @@
 """Rules F1–F7 (§5.3): every worked example of DOMAIN.md, and the invariants as properties."""
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -246,3 +247,54 @@ def _spent_of_last(steps):
             seen[a] = b
             order.append(a)
     return seen[order[-1]]
+
+
+# --- reversals (冲销): what reversing each kind books, and that it keeps cash − owed = entitlement ----------
+
+def _after(held: rules.Position, kind: str, amount: int, decision: rules.Reversal) -> rules.Position:
+    """The position once the reversing entry (−amount) and its follow-ups are booked."""
+    by_kind = {"interim": held.paid_fen, "repayment": held.repaid_fen, "recovery": held.recovered_fen,
+               "offset": held.offset_fen}  # every paid kind in one bucket: only the sums matter here
+    by_kind["interim" if kind in rules.PAID_KINDS else kind] -= amount
+    for f in decision.follow_ups:
+        by_kind["interim" if f.kind in rules.PAID_KINDS else f.kind] += f.amount_fen
+    return rules.position(by_kind)
+
+
+@pytest.mark.parametrize("kind,amount,held,cancelled,follow", [
+    ("repayment", 4, rules.Position(paid_fen=70, repaid_fen=4, recovered_fen=10), False, []),
+    ("interim", 70, rules.Position(paid_fen=70, recovered_fen=70), True, [("offset", 70)]),
+    ("interim", 70, rules.Position(paid_fen=70, recovered_fen=10), False, [("offset", 10), ("interim", 60)]),
+    ("offset", 6, rules.Position(paid_fen=124, repaid_fen=4, recovered_fen=10, offset_fen=6), False,
+     [("disbursement", 6)]),
+])
+def test_a_reversal_keeps_what_the_street_holds_net(kind, amount, held, cancelled, follow):
+    decision = rules.settle_reversal(kind=kind, amount_fen=amount, rules_=("F4",), held=held, cancelled=cancelled)
+    assert decision.refused is None
+    assert [(f.kind, f.amount_fen) for f in decision.follow_ups] == follow
+    after = _after(held, kind, amount, decision)
+    assert after.net_fen == held.net_fen and after.owed_fen >= 0
+
+
+@pytest.mark.parametrize("kind,held,cancelled", [
+    ("reward", rules.Position(paid_fen=95), False),  # nothing owed: it would only be paid again
+    ("recovery", rules.Position(paid_fen=70, recovered_fen=10), False),  # 追回 is repaid or netted, never reversed
+    ("offset", rules.Position(paid_fen=70, recovered_fen=70, offset_fen=70), True),  # a cancelled project: nothing paid
+    ("interim", rules.Position(paid_fen=70, repaid_fen=30, recovered_fen=70), True),  # reverse the repayment first
+    ("approval", rules.Position(paid_fen=70), False),
+])
+def test_a_reversal_that_would_change_the_entitlement_is_refused(kind, held, cancelled):
+    assert rules.settle_reversal(kind=kind, amount_fen=70, rules_=(), held=held, cancelled=cancelled).refused
+
+
+def test_repayments_and_nettings_count_with_the_recovery_they_settled():
+    m = rules.Movement
+    figures = rules.attribute_recoveries([
+        m(1, "p", "recovery", 100, 2021), m(2, "q", "recovery", 50, 2021), m(3, "p", "recovery", 30, 2022),
+        m(4, "p", "repayment", 120, 2023),  # settles p's 2021 recovery, then 20 of its 2022 one
+        m(5, "q", "offset", 50, 2024),
+        m(6, "p", "repayment", -120, 2023, reverses_entry_id=4),  # gives back exactly what 4 settled
+        m(7, "p", "repayment", 110, 2024),
+    ])
+    assert {k: (f.recovered_fen, f.repaid_fen, f.offset_fen, f.due_fen) for k, f in figures.items()} == {
+        2021: (150, 100, 50, 0), 2022: (30, 10, 0, 20)}  # nothing lands on the years the settlements were booked in
