@@ -21,6 +21,7 @@ from .uow import utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 500
+GAUGE_EVERY_S = 1.0  # the unsent-rows gauges are refreshed at most this often (a count over the outbox)
 
 
 async def republish_since(sessions: async_sessionmaker, spine: SpineTables, since: datetime) -> int:
@@ -128,7 +129,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = 0.5
-        last_housekeeping = 0.0
+        last_housekeeping = last_gauges = 0.0
         loop = asyncio.get_running_loop()
         while True:
             try:
@@ -140,7 +141,10 @@ class OutboxRelay:
                 if loop.time() - last_housekeeping > 30:
                     last_housekeeping = loop.time()
                     await self.purge_expired()
-                await self.update_gauges()
+                if loop.time() - last_gauges >= GAUGE_EVERY_S or sent < BATCH:
+                    # Not after every batch of a backlog: counting what is left would cost as much as sending it.
+                    last_gauges = loop.time()
+                    await self.update_gauges()
                 if sent < BATCH:
                     self.signal.clear()
                     try:
