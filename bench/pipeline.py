@@ -1,10 +1,15 @@
-"""Outbox relay and inbox consumer throughput on PostgreSQL with the real broker.
+"""Outbox relay and inbox consumer throughput with the real broker, each beside a bare aiokafka reference.
 
-    .venv/bin/python bench/pipeline.py --events 5000
+    .venv/bin/python bench/pipeline.py [--events 5000] [--database postgresql|sqlite|both]
 
-Writes N events through units of work (100 per transaction), times the relay publishing
-them (acks=all), then times one consumer handling them (handler + inbox row per event,
-one transaction each, offsets committed after each). Prints events per second.
+Writes N events through units of work (100 per transaction), then times:
+- the outbox relay publishing them (acks=all), beside a bare ``AIOKafkaProducer`` with the same settings
+  (acks=all, linger 5 ms) sending the same payloads and keys, in the same run;
+- one consumer handling them (the handler's row + the inbox row per event, a transaction per fetched
+  batch, offsets committed after it), beside a bare aiokafka consume + commit loop reading the same
+  messages, in the same run. Both clocks start at the first message received (the group join is not
+  the figure).
+Prints ``figure:`` lines: rates and ratios.
 """
 from __future__ import annotations
 
@@ -22,12 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fc_shared.app import Runtime, ServiceSpec  # noqa: E402
 from fc_shared.db import new_metadata, spine_tables  # noqa: E402
+from fc_shared.events import TOPIC_NOTIFY, dead_letter_topic  # noqa: E402
+from fc_shared.kafka import make_consumer, make_producer  # noqa: E402
 from fc_shared.settings import ServiceSettings  # noqa: E402
 from fc_devtools.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
 seen = Table("seen", metadata, Column("event_id", String(64), primary_key=True))
+REFERENCE_TOPIC = dead_letter_topic(TOPIC_NOTIFY)  # exists, and nothing in the bench consumes it
 
 
 async def handler(uow, event):
@@ -39,70 +47,122 @@ async def count(runtime, stmt) -> int:
         return (await s.execute(stmt)).scalar_one()
 
 
-async def poll_until(predicate, what: str, timeout_s: float = 600.0) -> None:
+async def poll_until(predicate, what: str, timeout_s: float = 600.0, interval: float = 0.02) -> float:
     deadline = time.perf_counter() + timeout_s
     while not await predicate():
         if time.perf_counter() > deadline:
             raise TimeoutError(f"{what} did not finish within {timeout_s} s")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(interval)
+    return time.perf_counter()
+
+
+async def reference_publish(bootstrap: str, rows) -> float:
+    producer = make_producer(bootstrap)
+    await producer.start()
+    try:
+        start = time.perf_counter()
+        futures = [await producer.send(REFERENCE_TOPIC, r.payload.encode(), key=r.key.encode()) for r in rows]
+        await asyncio.gather(*futures)
+        return time.perf_counter() - start
+    finally:
+        await producer.stop()
+
+
+async def reference_consume(bootstrap: str, topic: str, n: int) -> float:
+    consumer = make_consumer(bootstrap, f"bench-ref-{uuid.uuid4().hex[:8]}")
+    await consumer.start()
+    consumer.subscribe([topic])
+    got, start = 0, None
+    try:
+        while got < n:
+            for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+                if start is None:
+                    start = time.perf_counter()
+                got += len(messages)
+                await consumer.commit({tp: messages[-1].offset + 1})
+        return time.perf_counter() - start
+    finally:
+        await consumer.stop()
+
+
+async def run(n: int, url: str, broker: Broker, label: str) -> None:
+    name = f"bench{uuid.uuid4().hex[:6]}"
+    settings = ServiceSettings(name=name, database_url=url, platform=platform_settings(broker.bootstrap))
+    # One topic of the catalogue, consumed by this process only (its own consumer group).
+    spec = ServiceSpec(name=name, settings=settings, spine=spine, routers=[],
+                       consumes=[TOPIC_NOTIFY], handlers={"fc.webhook.endpoint_disabled": handler})
+    runtime = Runtime(spec)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await runtime.epoch.check(force=True)
+
+    start = time.perf_counter()
+    for batch in range(0, n, 100):
+        async with runtime.uow() as uow:
+            for i in range(batch, min(n, batch + 100)):
+                uow.emit("fc.webhook.endpoint_disabled", f"sub-{i % 50}", {
+                    "subscription_id": f"sub-{i % 50}", "url": "https://hooks.example.invalid/fc",
+                    "reason": "the endpoint answered 410 Gone", "failing_since": "2026-12-01T00:00:00Z"})
+            await uow.commit()
+    write_s = time.perf_counter() - start
+    ob = spine.outbox
+    async with runtime.sessions() as s:
+        rows = (await s.execute(select(ob.c.key, ob.c.payload).order_by(ob.c.seq))).all()
+
+    relay = asyncio.create_task(runtime.relay.run())
+    start = time.perf_counter()
+    await poll_until(lambda: _none_unsent(runtime, ob), "the relay", interval=0.005)
+    relay_s = time.perf_counter() - start
+    relay.cancel()
+    await asyncio.gather(relay, return_exceptions=True)
+    reference_s = await reference_publish(broker.bootstrap, rows)
+
+    consumer = asyncio.create_task(runtime.consumer.run())
+    first = await poll_until(lambda: _seen_at_least(runtime, 1), "the consumer's first event", interval=0.005)
+    done = await poll_until(lambda: _seen_at_least(runtime, n), "the consumer", interval=0.005)
+    consume_s = done - first
+    consumer.cancel()
+    await asyncio.gather(consumer, return_exceptions=True)
+    await runtime.stop()
+    ref_consume_s = await reference_consume(broker.bootstrap, TOPIC_NOTIFY, n)
+
+    print(f"events: {n} ({label}, Tansu broker on loopback, one process); written through units of work at "
+          f"{n / write_s:.0f} events/s")
+    print(f"figure: relay_publish_{label} {n / relay_s:.0f} events/s")
+    print(f"figure: relay_reference_bare_aiokafka_{label} {n / reference_s:.0f} events/s")
+    print(f"figure: relay_ratio_{label} {reference_s / relay_s:.2f} of reference")
+    print(f"figure: consumer_{label} {n / consume_s:.0f} events/s (handler row + inbox row each, "
+          f"batch {settings.platform.consumer_batch_size})")
+    print(f"figure: consumer_reference_bare_aiokafka_{label} {n / ref_consume_s:.0f} events/s (consume + commit)")
+    print(f"figure: consumer_ratio_{label} {ref_consume_s / consume_s:.2f} of reference")
 
 
 async def _none_unsent(runtime, ob) -> bool:
     return await count(runtime, select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None))) == 0
 
 
-async def _all_seen(runtime, n: int) -> bool:
+async def _seen_at_least(runtime, n: int) -> bool:
     return await count(runtime, select(func.count()).select_from(seen)) >= n
 
 
-async def main(n: int, url: str, broker: Broker) -> None:
-    if True:
-        name = f"bench{uuid.uuid4().hex[:6]}"
-        settings = ServiceSettings(name=name, database_url=url, platform=platform_settings(broker.bootstrap))
-        # One topic of the catalogue, consumed by this process only (its own consumer group).
-        spec = ServiceSpec(name=name, settings=settings, spine=spine, routers=[],
-                           consumes=["fc.notify.v1"], handlers={"fc.webhook.endpoint_disabled": handler})
-        runtime = Runtime(spec)
-        async with runtime.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        await runtime.epoch.check(force=True)
-
-        start = time.perf_counter()
-        for batch in range(0, n, 100):
-            async with runtime.uow() as uow:
-                for i in range(batch, min(n, batch + 100)):
-                    uow.emit("fc.webhook.endpoint_disabled", f"sub-{i % 50}", {"subscription_id": str(i)})
-                await uow.commit()
-        write_s = time.perf_counter() - start
-
-        relay = asyncio.create_task(runtime.relay.run())
-        start = time.perf_counter()
-        ob = spine.outbox
-        await poll_until(lambda: _none_unsent(runtime, ob), "the relay")
-        relay_s = time.perf_counter() - start
-
-        consumer = asyncio.create_task(runtime.consumer.run())
-        start = time.perf_counter()
-        await poll_until(lambda: _all_seen(runtime, n), "the consumer")
-        consume_s = time.perf_counter() - start
-        for task in (relay, consumer):
-            task.cancel()
-        await asyncio.gather(relay, consumer, return_exceptions=True)
-        await runtime.stop()
-        print(f"events: {n} (PostgreSQL, Tansu broker on loopback, one process)")
-        print(f"write through units of work: {n / write_s:8.0f} events/s ({write_s:.2f} s)")
-        print(f"relay outbox -> Kafka:        {n / relay_s:8.0f} events/s ({relay_s:.2f} s, includes consumer group join)")
-        print(f"consume + inbox, 1 consumer:  {n / consume_s:8.0f} events/s ({consume_s:.2f} s, includes group join)")
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--database", choices=("postgresql", "sqlite", "both"), default="both")
+    args = parser.parse_args()
+    for db in (("postgresql", "sqlite") if args.database == "both" else (args.database,)):
+        work = Path(tempfile.mkdtemp(prefix="fc-bench-pipeline-"))
+        broker = Broker(work)  # a fresh, empty broker per database: the consumer reads only this run's events
+        broker.start()
+        url = create_pg_database("fc_bench") if db == "postgresql" else f"sqlite+aiosqlite:///{work / 'bench.db'}"
+        try:
+            asyncio.run(run(args.events, url, broker, db))
+        finally:
+            if db == "postgresql":
+                drop_pg_database(url)
+            broker.kill()
+    return 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=5000)
-    broker = Broker(Path(tempfile.mkdtemp()))
-    broker.start()
-    database = create_pg_database("fc_bench")
-    try:
-        asyncio.run(main(parser.parse_args().events, database, broker))
-    finally:
-        drop_pg_database(database)
-        broker.kill()
+    sys.exit(main())

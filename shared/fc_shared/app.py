@@ -81,7 +81,7 @@ class Runtime:
         self.consumer = EventConsumer(
             spec.name, spec.consumes, spec.handlers, self.uow, bootstrap=self.platform.kafka_bootstrap,
             epoch=self.epoch, max_retries=self.platform.consumer_max_retries,
-            retry_backoff_s=self.platform.consumer_retry_backoff_s,
+            retry_backoff_s=self.platform.consumer_retry_backoff_s, batch_size=self.platform.consumer_batch_size,
         ) if spec.consumes else None
         self.tasks: list[asyncio.Task] = []
 

@@ -5,6 +5,11 @@ After eventuate-tram's duplicate detector: the handler's transaction also insert
 Offsets are committed only after that transaction commits. A handler that keeps
 failing sends the event to ``<topic>.dlt`` with the error after N attempts — never a
 silent ack.
+
+The events of one fetched batch (one partition, in order) are handled in one transaction,
+each with its inbox row. If anything in the batch fails, that transaction is rolled back and
+the batch is handled again one event at a time, with the retries and the dead-lettering
+above: a poison event is dead-lettered alone, the others are applied once, in order.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from .broker_epoch import BrokerEpoch
+from .db import insert_ignore
 from .events import Event, dead_letter_topic
 from .kafka import make_consumer, make_producer
 from .logs import event_id_var
@@ -43,6 +49,32 @@ async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Han
         await handler(uow, event)
         await uow.commit()
         return True
+
+
+async def handle_together(uow: UnitOfWork, consumer: str, events: list[Event],
+                          handlers: dict[str, Handler]) -> list[str]:
+    """Handle ``events`` in order in one transaction, each recorded in the inbox; an event already in the
+    inbox is skipped. Returns each event's outcome; raises (having written nothing) if any handler fails."""
+    outcomes: list[str] = []
+    async with uow:
+        for event in events:
+            handler = handlers.get(event.type)
+            if handler is None:
+                outcomes.append("ignored")
+                continue
+            uow.act_for_event(event)  # each event's writes are audited with its own id as the actor
+            token = event_id_var.set(event.id)
+            try:
+                fresh = await insert_ignore(uow.session, uow.spine.inbox, {
+                    "consumer": consumer, "event_id": event.id, "type": event.type, "handled_at": utcnow()},
+                    key=["consumer", "event_id"])
+                if fresh:
+                    await handler(uow, event)
+            finally:
+                event_id_var.reset(token)
+            outcomes.append("handled" if fresh else "duplicate")
+        await uow.commit()
+    return outcomes
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -90,7 +122,7 @@ class _Rebalance(ConsumerRebalanceListener):
 class EventConsumer:
     def __init__(self, service: str, topics: list[str], handlers: dict[str, Handler],
                  uow_factory: Callable[[], UnitOfWork], *, bootstrap: str, epoch: BrokerEpoch,
-                 max_retries: int = 5, retry_backoff_s: float = 0.2) -> None:
+                 max_retries: int = 5, retry_backoff_s: float = 0.2, batch_size: int = 100) -> None:
         self.service = service
         self.group = f"fc-{service}"
         self.topics = topics
@@ -101,6 +133,7 @@ class EventConsumer:
         self.epoch_changed = epoch.listener()
         self.max_retries = max_retries
         self.retry_backoff_s = retry_backoff_s
+        self.batch_size = max(1, batch_size)
         self.committed: dict[TopicPartition, int] = {}
         self._consumer = None
         self._dlt_producer = None
@@ -163,6 +196,40 @@ class EventConsumer:
         finally:
             event_id_var.reset(token)
 
+    async def process_batch(self, messages: list) -> list[str]:
+        """One partition's fetched messages, in order: together in transactions of up to ``batch_size`` events,
+        or one at a time (``process``) for a chunk in which anything failed. Returns the event types seen."""
+        types: list[str] = []
+        for start in range(0, len(messages), self.batch_size):
+            chunk = messages[start:start + self.batch_size]
+            events: list[Event] = []
+            try:
+                events = [Event.from_json(m.value) for m in chunk]
+            except (ValueError, TypeError):
+                events = []  # a malformed message in the chunk: the one-at-a-time path dead-letters it
+            outcomes = None
+            if len(events) > 1:
+                try:
+                    outcomes = await handle_together(self.uow_factory(), self.service, events, self.handlers)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - nothing was written; redone one at a time below
+                    log.info("batch failed; handling its events one at a time",
+                             extra={"events": len(events), "error": repr(exc)})
+            if outcomes is None:
+                for msg in chunk:
+                    event_type = await self.process(msg)
+                    types.append(event_type or "")
+                    for hook in after_handle_hooks:
+                        hook(event_type or "")
+                continue
+            for event, outcome in zip(events, outcomes):
+                EVENTS_HANDLED.labels(self.service, event.type, outcome).inc()
+                types.append(event.type)
+                for hook in after_handle_hooks:
+                    hook(event.type)
+        return types
+
     def _update_lag(self, consumer) -> None:
         for tp in consumer.assignment():
             high = consumer.highwater(tp)
@@ -200,10 +267,7 @@ class EventConsumer:
                         raise _Restart("broker epoch changed")
                     batches = await consumer.getmany(timeout_ms=500)
                     for tp, messages in batches.items():
-                        for msg in messages:
-                            event_type = await self.process(msg)
-                            for hook in after_handle_hooks:
-                                hook(event_type or "")
+                        await self.process_batch(messages)
                         # One offset commit per fetched batch: every message in it is already
                         # committed to the database with its inbox row, so a crash before this
                         # line only redelivers events the inbox will drop.

@@ -36,6 +36,8 @@ class PlatformSettings(BaseSettings):
     audit_retention_days: int | None = Field(default=None, ge=1)  # audit entries kept; None: forever
     consumer_max_retries: int = 5
     consumer_retry_backoff_s: float = 0.2
+    # Events of one fetched batch handled in one transaction (1: one transaction per event).
+    consumer_batch_size: int = Field(100, ge=1, le=1000)
     log_level: str = "INFO"
     run_workers: bool = True  # relay + consumers + background jobs in this process
     domain_gauge_interval_s: float = 30.0  # refresh of domain figures (projects by state, money paid)

@@ -338,3 +338,64 @@ async def test_a_request_still_in_flight_under_the_same_key_is_409(db_url, spine
         r = await client.post("/api/v1/things", json=body, headers={**OFFICE, "Idempotency-Key": "busy"})
         assert r.status_code == 409 and r.json()["type"].endswith("idempotency-in-flight")
         assert await _count(app, kit.things) == 0
+
+
+async def test_a_fetched_batch_is_handled_in_one_transaction_and_a_poison_event_alone(db_url, broker, kit):
+    """Events of one key (one partition, in order) waiting together are handled in fewer transactions than
+    events; then a poison event among good ones and a repeat: the good ones are applied once each, in order,
+    and the poison one is dead-lettered alone."""
+    from fc_shared.app import ServiceSpec, create_app
+    from fc_shared.settings import ServiceSettings
+    from fc_devtools.testing import platform_settings
+
+    await kit.create_schema(db_url)
+    applied: list[str] = []
+    units: list = []  # the units of work themselves, kept alive so their ids stay distinct
+
+    run = uuid.uuid4().hex[:8]  # the topic also holds other tests' events: this test's are its own
+
+    async def on_event(uow, event):
+        if not event.subject.startswith(run):
+            return
+        await kit.on_community(uow, event)  # the poison one raises
+        if all(u is not uow for u in units):
+            units.append(uow)
+        uow.after_commit(lambda: applied.append(event.subject))
+
+    async def send(batch: list[Event]) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=False, acks="all",
+                                    linger_ms=50)
+        await producer.start()
+        try:
+            for e in batch:
+                await producer.send(TOPIC_REGISTRY, e.to_json().encode(), key=b"one-key")
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    settings = ServiceSettings(name=f"batchtest{uuid.uuid4().hex[:8]}", database_url=db_url,
+                               platform=platform_settings(broker.bootstrap, consumer_max_retries=2))
+    app = create_app(ServiceSpec(name=settings.name, settings=settings, spine=kit.spine, routers=[],
+                                 consumes=[TOPIC_REGISTRY], handlers={"fc.community.created": on_event}))
+
+    def make(prefix: str, n: int, poison_at: int | None = None) -> list[Event]:
+        return [Event(type="fc.community.created", source="/t", subject=f"{run}-{prefix}-{i:02d}",
+                      data={"name": "poison" if i == poison_at else f"c{i}"}) for i in range(n)]
+
+    first = make("a", 20)
+    await send(first)  # before the consumer starts: they wait for it together
+    async with app_client(app):
+        await async_wait_until(lambda: len(applied) >= 20, 60, message="the first events committed")
+        assert applied == [e.subject for e in first]
+        assert len(units) < 20, "the waiting events were handled together, not one transaction each"
+
+        second = make("b", 10, poison_at=4)
+        await send([*second, second[2]])  # the poison one in the middle, and a repeat of a good one
+        good = [e.subject for i, e in enumerate(second) if i != 4]
+        await async_wait_until(lambda: len(applied) >= 20 + len(good), 60, message="the good events committed")
+        await async_wait_until(lambda: DEAD_LETTERS.labels(settings.name, "fc.community.created")._value.get() >= 1,
+                               60, message="the poison event dead-lettered")
+        assert applied[20:] == good, "each good event applied once, in the partition's order"
+        ids = [e.id for e in first + second]
+        assert await _count(app, kit.seen, kit.seen.c.event_id.in_(ids)) == 20 + len(good)
+    assert DEAD_LETTERS.labels(settings.name, "fc.community.created")._value.get() == 1
