@@ -4,7 +4,8 @@ After eventuate-tram's duplicate detector: the handler's transaction also insert
 ``(consumer, event_id)``; a key conflict means the event was already handled.
 Offsets are committed only after that transaction commits. A handler that keeps
 failing sends the event to ``<topic>.dlt`` with the error after N attempts — never a
-silent ack.
+silent ack. An event whose payload does not match its type's contract (``fc_shared.event_models``)
+is a permanent fault: it goes to ``<topic>.dlt`` at once, with the validation message, and is not retried.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from .broker_epoch import BrokerEpoch
+from .event_models import InvalidPayload, payload_of
 from .events import Event, dead_letter_topic
 from .kafka import make_consumer, make_producer
 from .logs import event_id_var
@@ -111,6 +113,7 @@ class EventConsumer:
         handler = self.handlers.get(event.type)
         if handler is None:
             return "ignored"
+        payload_of(event)  # off-contract: InvalidPayload, dead-lettered by process() without a retry
         delay = self.retry_backoff_s
         attempt = 0
         while True:
@@ -118,6 +121,9 @@ class EventConsumer:
                 return "handled" if await handle_once(self.uow_factory(), self.service, event, handler) else "duplicate"
             except asyncio.CancelledError:
                 raise
+            except InvalidPayload:
+                HANDLER_ERRORS.labels(self.service, event.type).inc()
+                raise  # a handler read the payload through its model: retrying cannot change the payload
             except Exception as exc:  # noqa: BLE001 - counted, retried, then dead-lettered
                 HANDLER_ERRORS.labels(self.service, event.type).inc()
                 transient = is_transient(exc)
@@ -156,6 +162,10 @@ class EventConsumer:
             return event.type
         except asyncio.CancelledError:
             raise
+        except InvalidPayload as exc:
+            await self._dead_letter(msg, event.type, f"invalid payload: {exc}")
+            EVENTS_HANDLED.labels(self.service, event.type, "dead_lettered").inc()
+            return event.type
         except Exception as exc:  # noqa: BLE001 - poison after retries
             await self._dead_letter(msg, event.type, repr(exc))
             EVENTS_HANDLED.labels(self.service, event.type, "dead_lettered").inc()
