@@ -236,3 +236,29 @@ def test_events_md_names_no_field_its_model_lacks():
         named = {w.strip() for group in re.findall(r"`([^`]+)`", row) for w in group.split(",")}
         stray = sorted({w for w in named if re.fullmatch(r"[a-z_]+", w)} - allowed)
         assert not stray, f"EVENTS.md's row for {event_type} names {stray}, not fields of {model.__name__}"
+
+
+async def test_the_outbox_check_finds_an_off_contract_row(tmp_path):
+    """The check tests/e2e runs over every service's outbox can fail: a row off the contract is reported."""
+    from sqlalchemy import insert
+
+    from fc_devtools.contract import outbox_contract_violations
+    from fc_shared.db import make_engine, new_metadata, spine_tables
+    from fc_shared.uow import utcnow
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
+    metadata = new_metadata()
+    spine = spine_tables(metadata)
+    engine = make_engine(url)
+    good = Event(type="fc.street.created", source="/registry", subject="S1", data=sample("fc.street.created"))
+    bad = Event(type="fc.street.created", source="/registry", subject="S2", data={"street_code": "S2", "kind": "x"})
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(insert(spine.outbox), [
+            {"event_id": e.id, "topic": "fc.registry.v1", "key": e.subject, "type": e.type, "payload": e.to_json(),
+             "created_at": utcnow()} for e in (good, bad)])
+    await engine.dispose()
+    counts, problems = await outbox_contract_violations(url)
+    assert counts == {"fc.street.created": 2}
+    assert len(problems) == 1 and "outbox row 2 (fc.street.created)" in problems[0]
+    assert "name: Field required" in problems[0] and "kind: Input should be" in problems[0]

@@ -60,3 +60,35 @@ def _required(model: type[BaseModel], given: dict[str, Any]) -> dict[str, Any]:
 def sample(event_type: str, **fields: Any) -> dict[str, Any]:
     """A valid payload of ``event_type`` with ``fields``; required fields not given get a plain valid value."""
     return build(event_type, _required(model_for(event_type), fields))
+
+
+async def outbox_contract_violations(db_url: str) -> tuple[dict[str, int], list[str]]:
+    """Every event in a service database's outbox checked against the contract as a producer's emit checks it.
+
+    Returns (how many rows of each type, one line per violation)."""
+    import json
+
+    from sqlalchemy import text
+
+    from fc_shared.db import make_engine
+    from fc_shared.event_models import InvalidPayload
+    from fc_shared.events import topic_for
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT seq, topic, type, payload FROM outbox ORDER BY seq"))).all()
+    finally:
+        await engine.dispose()
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+    for row in rows:
+        seen[row.type] = seen.get(row.type, 0) + 1
+        body = json.loads(row.payload)
+        try:
+            if body.get("type") != row.type or row.topic != topic_for(row.type):
+                raise ValueError(f"envelope type {body.get('type')!r} on topic {row.topic!r}")
+            build(row.type, body["data"])
+        except (InvalidPayload, ValueError, KeyError) as exc:
+            problems.append(f"outbox row {row.seq} ({row.type}): {exc}")
+    return seen, problems
