@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fc_shared.app import Runtime, ServiceSpec  # noqa: E402
 from fc_shared.db import new_metadata, spine_tables  # noqa: E402
 from fc_shared.settings import ServiceSettings  # noqa: E402
+from fc_shared.uow import utcnow  # noqa: E402
 from fc_devtools.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
 
 metadata = new_metadata()
@@ -67,11 +68,14 @@ async def main(n: int, url: str, broker: Broker) -> None:
             await conn.run_sync(metadata.create_all)
         await runtime.epoch.check(force=True)
 
+        since = utcnow()
         start = time.perf_counter()
         for batch in range(0, n, 100):
             async with runtime.uow() as uow:
                 for i in range(batch, min(n, batch + 100)):
-                    uow.emit("fc.webhook.endpoint_disabled", f"sub-{i % 50}", {"subscription_id": str(i)})
+                    uow.emit("fc.webhook.endpoint_disabled", f"sub-{i % 50}", {
+                        "subscription_id": str(i), "url": "https://example.invalid/hook", "reason": "bench",
+                        "failing_since": since})
                 await uow.commit()
         write_s = time.perf_counter() - start
 
