@@ -262,3 +262,29 @@ async def test_the_outbox_check_finds_an_off_contract_row(tmp_path):
     assert counts == {"fc.street.created": 2}
     assert len(problems) == 1 and "outbox row 2 (fc.street.created)" in problems[0]
     assert "name: Field required" in problems[0] and "kind: Input should be" in problems[0]
+
+
+def test_the_contracts_fixed_sets_are_the_domains():
+    """The Literal sets of the payload models are the producers' own domain sets, so neither can drift."""
+    import typing
+
+    from fc_funding.domain import plans, rules
+    from fc_inspection.domain.acceptance import RESULT_ROLES
+    from fc_registry.domain import deadlines, lifecycle, projects, summaries
+    from fc_registry.entrypoints.schemas import StreetKind
+    from fc_shared import event_models as m
+
+    def values(literal):
+        return set(typing.get_args(literal))
+
+    assert values(m.ProjectState) == set(lifecycle.STATES)
+    assert values(m.ProjectType) == {t.value for t in projects.ProjectType}
+    assert values(m.Level) == {lv.value for lv in projects.Level} == set(rules.LEVELS)
+    assert values(m.DeadlineKind) == set(deadlines.KINDS)
+    assert values(m.SummaryPeriod) == set(summaries.PERIODS)
+    assert values(m.StreetKind) == values(StreetKind)
+    assert values(m.ResultChannel) == set(RESULT_ROLES.values())
+    assert values(m.PaidKind) == set(rules.PAID_KINDS)
+    assert values(m.SettlingKind) == set(rules.SETTLING_KINDS)
+    assert values(m.ExpenditureCategory) == set(plans.EXPENDITURE_CATEGORIES)
+    assert set(m.EXPENSE_CATEGORIES) == set(m.FinalExpenditure.model_fields)
