@@ -10,9 +10,11 @@ PYTEST_ARGS ?=
 # Hard days for the district's clock: last day of a year, 1 January, 29 February, last day of a 30-day month.
 CALENDAR_DAYS ?= 2026-12-31 2027-01-01 2028-02-29 2027-04-30
 
-.PHONY: install run test test-calendar test-unit test-faults migrate token bench lint clean
+ASYNCAPI := tools/asyncapi
 
-install: $(VENV)/.installed $(WEB)/dist/index.html
+.PHONY: install run test test-calendar test-unit test-faults migrate token bench lint clean asyncapi
+
+install: $(VENV)/.installed $(WEB)/dist/index.html $(ASYNCAPI)/node_modules/.installed
 
 $(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml shared/devtools/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) services/console/pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +28,16 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 
 $(WEB)/dist/index.html: $(WEB)/node_modules/.installed $(WEB_SRC)
 	cd $(WEB) && npm run --silent build
+
+## the AsyncAPI parser the contract test validates docs/asyncapi.json with (npm ci from the committed lockfile)
+$(ASYNCAPI)/node_modules/.installed: $(ASYNCAPI)/package.json $(ASYNCAPI)/package-lock.json
+	cd $(ASYNCAPI) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## make asyncapi: regenerate docs/asyncapi.json from the payload models (fc_shared.event_models), then validate it
+asyncapi: install
+	$(BIN)/python $(ASYNCAPI)/generate.py
+	node $(ASYNCAPI)/validate.mjs docs/asyncapi.json
 
 ## make run: migrate, start the broker, the four services and the console (http://127.0.0.1:8000) with sample data (Ctrl-C stops all)
 run: install
@@ -67,4 +79,4 @@ bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache $(WEB)/node_modules $(WEB)/dist $(WEB)/test-results
+	rm -rf $(VENV) .data .pytest_cache $(WEB)/node_modules $(WEB)/dist $(WEB)/test-results $(ASYNCAPI)/node_modules

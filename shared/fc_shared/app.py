@@ -12,11 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from . import asyncapi
 from .audit import AuditRequest, audit_request_var, prune, retention_cutoff
 from .audit_api import audit_router
 from .auth import Principal, TokenVerifier, require
@@ -218,6 +219,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     _ops_routes(app)
     install_docs(app, env)
+    contract = asyncapi.document({spec.name: list(spec.handlers)}, service=spec.name)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_document() -> JSONResponse:
+        """The event contract (AsyncAPI 3.0): every topic, with what this service sends and receives."""
+        return JSONResponse(contract)
     app.include_router(_admin_router())
     app.include_router(audit_router())
     for router in spec.routers:

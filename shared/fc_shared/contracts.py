@@ -1,38 +1,17 @@
 """Event payload contracts shared by producers and consumers (the written-down-once part of the API).
 
-Every ``fc.project.*`` event carries the project snapshot below in ``data`` (plus
-event-specific fields such as ``from_state``/``to_state``/``note``/``by``), so any
-consumer can keep its projection from whichever project event it sees first.
+Every ``fc.project.*`` event carries the project snapshot (``fc_shared.event_models.ProjectSnapshot``,
+re-exported here) in ``data`` plus its own fields, so any consumer can keep its projection from whichever
+project event it sees first; the payload model of every type is in ``fc_shared.event_models``.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from .event_models import EXPENSE_CATEGORIES, ProjectSnapshot
 
-EXPENSE_CATEGORIES = ("consulting_design", "construction", "equipment")  # §5.3 eligible categories
-
-
-class ProjectSnapshot(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    project_id: str
-    name: str
-    street_code: str
-    type: str
-    target_level: str
-    state: str
-    accepted_level: str | None = None
-    community_ids: list[str]
-    approved_on: date | None = None
-    creation_deadline: date | None = None
-    task_year: int | None = None
-    version: int | None = None  # registry's row version: a later change has a higher one
-
-    @classmethod
-    def from_event_data(cls, data: dict[str, Any]) -> "ProjectSnapshot":
-        return cls.model_validate(data)
+__all__ = ["EXPENSE_CATEGORIES", "ProjectSnapshot", "eligible_expenditure_fen", "project_projection_columns",
+           "record_project_snapshot"]
 
 
 def project_projection_columns() -> list:
@@ -58,15 +37,15 @@ def project_projection_columns() -> list:
     ]
 
 
-async def record_project_snapshot(session, table, data: dict[str, Any]) -> ProjectSnapshot:
+async def record_project_snapshot(session, table, data: ProjectSnapshot | dict[str, Any]) -> ProjectSnapshot:
     """Upsert a project's snapshot into a projection; an older snapshot arriving late changes nothing."""
     from sqlalchemy import or_
 
     from .db import upsert
     from .uow import utcnow
 
-    snap = ProjectSnapshot.from_event_data(data)
-    values = snap.model_dump(exclude={"project_id"}) | {"updated_at": utcnow()}
+    snap = data if isinstance(data, ProjectSnapshot) else ProjectSnapshot.from_event_data(data)
+    values = {k: getattr(snap, k) for k in ProjectSnapshot.model_fields if k != "project_id"} | {"updated_at": utcnow()}
     await upsert(session, table, {"id": snap.project_id}, values,
                  only_if=lambda t, new: or_(t.c.version.is_(None), new.version.is_(None), t.c.version <= new.version))
     return snap

@@ -4,11 +4,12 @@ After eventuate-tram's duplicate detector: the handler's transaction also insert
 ``(consumer, event_id)``; a key conflict means the event was already handled.
 Offsets are committed only after that transaction commits. A handler that keeps
 failing sends the event to ``<topic>.dlt`` with the error after N attempts — never a
-silent ack.
+silent ack. An event whose payload does not match its type's contract (``fc_shared.event_models``)
+is a permanent fault: it goes to ``<topic>.dlt`` at once, with the validation message, and is not retried.
 
 The events of one fetched batch (one partition, in order) are handled in one transaction,
-each with its inbox row. If anything in the batch fails, that transaction is rolled back and
-the batch is handled again one event at a time, with the retries and the dead-lettering
+each with its inbox row. If an event of the batch fails, that transaction is rolled back, the
+events before it are handled together again and it alone, with the retries and the dead-lettering
 above: a poison event is dead-lettered alone, the others are applied once, in order.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from .broker_epoch import BrokerEpoch
 from .db import insert_ignore
+from .event_models import InvalidPayload, payload_of
 from .events import Event, dead_letter_topic
 from .kafka import make_consumer, make_producer
 from .logs import event_id_var
@@ -51,13 +53,23 @@ async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Han
         return True
 
 
+class BatchFailed(Exception):
+    """Handling the ``index``-th event of a batch failed; the transaction was rolled back."""
+
+    def __init__(self, index: int, error: BaseException) -> None:
+        super().__init__(f"event {index} of the batch failed: {error!r}")
+        self.index = index
+        self.error = error
+
+
 async def handle_together(uow: UnitOfWork, consumer: str, events: list[Event],
                           handlers: dict[str, Handler]) -> list[str]:
     """Handle ``events`` in order in one transaction, each recorded in the inbox; an event already in the
-    inbox is skipped. Returns each event's outcome; raises (having written nothing) if any handler fails."""
+    inbox is skipped. Returns each event's outcome. If an event's handling fails, nothing is written and
+    ``BatchFailed`` says which event it was."""
     outcomes: list[str] = []
     async with uow:
-        for event in events:
+        for index, event in enumerate(events):
             handler = handlers.get(event.type)
             if handler is None:
                 outcomes.append("ignored")
@@ -70,6 +82,10 @@ async def handle_together(uow: UnitOfWork, consumer: str, events: list[Event],
                     key=["consumer", "event_id"])
                 if fresh:
                     await handler(uow, event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the caller redoes the batch around this event
+                raise BatchFailed(index, exc) from exc
             finally:
                 event_id_var.reset(token)
             outcomes.append("handled" if fresh else "duplicate")
@@ -144,6 +160,7 @@ class EventConsumer:
         handler = self.handlers.get(event.type)
         if handler is None:
             return "ignored"
+        payload_of(event)  # off-contract: InvalidPayload, dead-lettered by process() without a retry
         delay = self.retry_backoff_s
         attempt = 0
         while True:
@@ -151,6 +168,9 @@ class EventConsumer:
                 return "handled" if await handle_once(self.uow_factory(), self.service, event, handler) else "duplicate"
             except asyncio.CancelledError:
                 raise
+            except InvalidPayload:
+                HANDLER_ERRORS.labels(self.service, event.type).inc()
+                raise  # a handler read the payload through its model: retrying cannot change the payload
             except Exception as exc:  # noqa: BLE001 - counted, retried, then dead-lettered
                 HANDLER_ERRORS.labels(self.service, event.type).inc()
                 transient = is_transient(exc)
@@ -189,6 +209,10 @@ class EventConsumer:
             return event.type
         except asyncio.CancelledError:
             raise
+        except InvalidPayload as exc:
+            await self._dead_letter(msg, event.type, f"invalid payload: {exc}")
+            EVENTS_HANDLED.labels(self.service, event.type, "dead_lettered").inc()
+            return event.type
         except Exception as exc:  # noqa: BLE001 - poison after retries
             await self._dead_letter(msg, event.type, repr(exc))
             EVENTS_HANDLED.labels(self.service, event.type, "dead_lettered").inc()
@@ -196,38 +220,64 @@ class EventConsumer:
         finally:
             event_id_var.reset(token)
 
-    async def process_batch(self, messages: list) -> list[str]:
-        """One partition's fetched messages, in order: together in transactions of up to ``batch_size`` events,
-        or one at a time (``process``) for a chunk in which anything failed. Returns the event types seen."""
-        types: list[str] = []
-        for start in range(0, len(messages), self.batch_size):
-            chunk = messages[start:start + self.batch_size]
-            events: list[Event] = []
+    def _batchable(self, chunk: list) -> list[Event]:
+        """The events of the longest prefix of ``chunk`` that decode and, where handled, match their contract
+        (what does not goes through ``process`` alone: dead-lettered at once)."""
+        events: list[Event] = []
+        for msg in chunk:
             try:
-                events = [Event.from_json(m.value) for m in chunk]
-            except (ValueError, TypeError):
-                events = []  # a malformed message in the chunk: the one-at-a-time path dead-letters it
-            outcomes = None
-            if len(events) > 1:
-                try:
-                    outcomes = await handle_together(self.uow_factory(), self.service, events, self.handlers)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - nothing was written; redone one at a time below
-                    log.info("batch failed; handling its events one at a time",
-                             extra={"events": len(events), "error": repr(exc)})
-            if outcomes is None:
-                for msg in chunk:
-                    event_type = await self.process(msg)
-                    types.append(event_type or "")
-                    for hook in after_handle_hooks:
-                        hook(event_type or "")
+                event = Event.from_json(msg.value)
+                if event.type in self.handlers:
+                    payload_of(event)
+            except (ValueError, TypeError, InvalidPayload):
+                break
+            events.append(event)
+        return events
+
+    async def _one(self, msg, types: list[str]) -> None:
+        event_type = await self.process(msg)
+        types.append(event_type or "")
+        for hook in after_handle_hooks:
+            hook(event_type or "")
+
+    async def process_batch(self, messages: list) -> list[str]:
+        """One partition's fetched messages, in order, handled in transactions of up to ``batch_size`` events.
+        When an event of a batch fails, the events before it are handled together again and it is handled
+        alone (``process``: retries, then the dead-letter topic), then batching goes on after it. Returns the
+        event types seen, in order."""
+        types: list[str] = []
+        i, limit = 0, self.batch_size
+        while i < len(messages):
+            events = self._batchable(messages[i:i + limit])
+            limit = self.batch_size
+            if len(events) < 2:
+                await self._one(messages[i], types)
+                i += 1
+                continue
+            try:
+                outcomes = await handle_together(self.uow_factory(), self.service, events, self.handlers)
+            except asyncio.CancelledError:
+                raise
+            except BatchFailed as failed:
+                log.info("an event of a batch failed; the ones before it go together, it goes alone",
+                         extra={"events": len(events), "index": failed.index, "error": repr(failed.error)})
+                if failed.index == 0:
+                    await self._one(messages[i], types)
+                    i += 1
+                else:
+                    limit = failed.index
+                continue
+            except Exception as exc:  # noqa: BLE001 - e.g. the commit failed: one at a time, with retries
+                log.info("batch failed; handling its first event alone", extra={"error": repr(exc)})
+                await self._one(messages[i], types)
+                i += 1
                 continue
             for event, outcome in zip(events, outcomes):
                 EVENTS_HANDLED.labels(self.service, event.type, outcome).inc()
                 types.append(event.type)
                 for hook in after_handle_hooks:
                     hook(event.type)
+            i += len(events)
         return types
 
     def _update_lag(self, consumer) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from . import audit
 from .clock import Clock, utcnow
 from .db import SpineTables
+from .event_models import Payload, build
 from .events import Event, topic_for
 
 
@@ -56,8 +57,10 @@ class UnitOfWork:
             await self.session.rollback()
         await self.session.close()
 
-    def emit(self, type: str, subject: str, data: dict[str, Any], *, key: str | None = None) -> Event:
-        event = Event(type=type, source=f"/{self.source}", subject=str(subject), data=data)
+    def emit(self, type: str, subject: str, data: Payload | dict[str, Any], *, key: str | None = None) -> Event:
+        """Stage one event; ``data`` (a payload model or a dict) must match the type's contract
+        (``fc_shared.event_models``): an unknown type or an off-contract payload raises here, before any commit."""
+        event = Event(type=type, source=f"/{self.source}", subject=str(subject), data=build(type, data))
         self.events.append(event)
         self._rows.append({
             "event_id": event.id, "topic": topic_for(type), "key": str(key or subject),

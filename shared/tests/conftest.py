@@ -11,6 +11,7 @@ from sqlalchemy import Column, Integer, String, Table, insert, select
 from fc_shared.app import RuntimeDep, ServiceSpec, create_app
 from fc_shared.auth import Principal, require
 from fc_shared.db import make_engine, new_metadata, spine_tables
+from fc_shared.event_models import CommunityCreated
 from fc_shared.events import TOPIC_REGISTRY
 from fc_shared.idempotency import run_idempotent
 from fc_shared.settings import ServiceSettings
@@ -38,7 +39,7 @@ async def create_thing(body: ThingIn, runtime: RuntimeDep, request: Request,
     async def effect(uow):
         thing_id = str(uuid.uuid4())
         await uow.session.execute(insert(things).values(id=thing_id, name=body.name, amount_fen=body.amount_fen))
-        uow.emit("fc.community.created", thing_id, {"community_id": thing_id, "name": body.name})
+        uow.emit("fc.community.created", thing_id, {"community_id": thing_id, "street_code": "S01", "name": body.name})
         return 201, {"id": thing_id, "name": body.name}
 
     return await run_idempotent(request, principal, idempotency_key, body.model_dump(), runtime.uow, effect)
@@ -52,7 +53,7 @@ async def get_thing(thing_id: str, runtime: RuntimeDep, _: Annotated[Principal, 
 
 
 async def on_community(uow, event):
-    if event.data.get("name") == "poison":
+    if CommunityCreated.of(event).name == "poison":
         raise RuntimeError("this event always fails")
     await uow.session.execute(insert(seen).values(event_id=event.id, subject=event.subject))
 

@@ -18,6 +18,11 @@ from fc_devtools.testing import app_client, async_wait_until, auth
 OFFICE = auth("district_office")
 
 
+def community(community_id: str, name: str) -> dict:
+    """fc.community.created's payload (fc_shared.event_models.CommunityCreated)."""
+    return {"community_id": community_id, "street_code": "S01", "name": name}
+
+
 async def read_from_start(broker, topic):
     """A group-less reader of every partition from offset 0 (no group join to wait for)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
@@ -66,7 +71,7 @@ async def test_rolled_back_work_leaves_no_event(db_url, spine_app_factory, kit):
     async with app_client(app):
         runtime = app.state.runtime
         async with runtime.uow() as uow:
-            uow.emit("fc.community.created", "x", {"community_id": "x"})
+            uow.emit("fc.community.created", "x", {"community_id": "x", "street_code": "S01", "name": "x"})
             await uow.flush_events()
         assert await _count(app, kit.spine.outbox) == 0
 
@@ -79,9 +84,9 @@ async def test_after_commit_callbacks_run_only_once_the_transaction_committed(db
         runtime = app.state.runtime
         async with runtime.uow() as uow:  # left without commit: rolled back
             uow.after_commit(lambda: calls.append("rolled back"))
-            uow.emit("fc.community.created", "x", {"community_id": "x"})
+            uow.emit("fc.community.created", "x", {"community_id": "x", "street_code": "S01", "name": "x"})
         async with runtime.uow() as uow:
-            uow.emit("fc.community.created", "y", {"community_id": "y"})
+            uow.emit("fc.community.created", "y", {"community_id": "y", "street_code": "S01", "name": "y"})
             uow.after_commit(lambda: calls.append("committed"))
             await uow.flush_events()
             assert calls == []  # not while the transaction is open
@@ -109,7 +114,7 @@ async def test_inbox_makes_a_redelivered_event_a_no_op(db_url, spine_app_factory
     app = spine_app_factory(db_url, consume=False)
     async with app_client(app):
         runtime = app.state.runtime
-        event = Event(type="fc.community.created", source="/t", subject="c1", data={"name": "a"})
+        event = Event(type="fc.community.created", source="/t", subject="c1", data=community("c1", "a"))
         assert await handle_once(runtime.uow(), "c", event, kit.on_community) is True
         assert await handle_once(runtime.uow(), "c", event, kit.on_community) is False
         assert await _count(app, kit.seen) == 1
@@ -122,8 +127,8 @@ async def test_consumer_handles_and_dead_letters_poison(db_url, broker, spine_ap
         name = app.state.runtime.name
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=False, acks="all")
         await producer.start()
-        good = Event(type="fc.community.created", source="/t", subject="g", data={"name": "good"})
-        bad = Event(type="fc.community.created", source="/t", subject="b", data={"name": "poison"})
+        good = Event(type="fc.community.created", source="/t", subject="g", data=community("g", "good"))
+        bad = Event(type="fc.community.created", source="/t", subject="b", data=community("b", "poison"))
         malformed = b"{not json " + uuid.uuid4().hex.encode()
         try:
             for e in (bad, good, good):  # the good one twice: handled once
@@ -152,6 +157,77 @@ async def test_consumer_handles_and_dead_letters_poison(db_url, broker, spine_ap
         assert await _count(app, kit.seen, kit.seen.c.event_id == good.id) == 1
         assert await _count(app, kit.seen, kit.seen.c.event_id == bad.id) == 0
         assert DEAD_LETTERS.labels(name, "fc.community.created")._value.get() >= 1
+
+
+async def test_an_off_contract_payload_is_dead_lettered_at_once_with_the_validation_message(
+        db_url, broker, spine_app_factory, kit):
+    """A payload missing a required field (or mistyped) is a permanent fault: straight to .dlt, never retried."""
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url)
+    async with app_client(app):
+        name = app.state.runtime.name
+        tag = uuid.uuid4().hex
+        missing = Event(type="fc.community.created", source="/t", subject=f"m{tag}",
+                        data={"community_id": "m", "name": "no street"})
+        mistyped = Event(type="fc.community.created", source="/t", subject=f"t{tag}",
+                         data={**community("t", "typed"), "street_code": ["S01"]})
+        good = Event(type="fc.community.created", source="/t", subject=f"g{tag}",
+                     data={**community("g", "good"), "added_by_a_newer_producer": True})  # extras are tolerated
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=False, acks="all")
+        await producer.start()
+        try:
+            for e in (missing, mistyped, good):
+                await producer.send_and_wait(TOPIC_REGISTRY, e.to_json().encode(), key=e.subject.encode())
+        finally:
+            await producer.stop()
+        await async_wait_until(lambda: _count(app, kit.seen, kit.seen.c.event_id == good.id), 60,
+                               message="the good event (with an unknown extra field) handled")
+        consumer = await read_from_start(broker, dead_letter_topic(TOPIC_REGISTRY))
+        try:
+            hit = {}
+
+            async def look():
+                for msgs in (await consumer.getmany(timeout_ms=500)).values():
+                    for m in msgs:
+                        headers = dict(m.headers)
+                        if headers.get("fc-consumer") == name.encode():
+                            hit[m.value] = headers["fc-error"].decode()
+                return all(e.to_json().encode() in hit for e in (missing, mistyped))
+
+            await async_wait_until(look, 60, message="both off-contract events on the .dlt topic")
+        finally:
+            await consumer.stop()
+        hit = {e.id: hit[e.to_json().encode()] for e in (missing, mistyped, good) if e.to_json().encode() in hit}
+        assert hit[missing.id].startswith("invalid payload: fc.community.created payload does not match its contract")
+        assert "street_code: Field required" in hit[missing.id]
+        assert "street_code: Input should be a valid string" in hit[mistyped.id]
+        assert good.id not in hit
+        assert await _count(app, kit.seen, kit.seen.c.event_id.in_([missing.id, mistyped.id])) == 0
+        assert await _count(app, kit.spine.inbox, kit.spine.inbox.c.event_id.in_([missing.id, mistyped.id])) == 0
+
+
+async def test_an_invalid_payload_is_not_retried(db_url, spine_app_factory, kit):
+    from fc_shared.event_models import CommunityCreated, InvalidPayload
+    from fc_shared.inbox import EventConsumer
+
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app):
+        runtime = app.state.runtime
+        calls = []
+
+        async def reads_as_another_type(uow, event):
+            calls.append(event.id)
+            CommunityCreated.of(Event(type="fc.street.created", source="/t", subject="s", data=event.data))
+
+        consumer = EventConsumer("invalid-test", [], {"fc.community.created": reads_as_another_type}, runtime.uow,
+                                 bootstrap="127.0.0.1:1", epoch=runtime.epoch, max_retries=5, retry_backoff_s=0.01)
+        with pytest.raises(InvalidPayload, match="street_code: Field required"):
+            await consumer.handle(Event(type="fc.community.created", source="/t", subject="x", data={"name": "x"}))
+        assert calls == []  # checked against the model before the handler ran
+        with pytest.raises(InvalidPayload, match="not an event type read as CommunityCreated"):
+            await consumer.handle(Event(type="fc.community.created", source="/t", subject="y", data=community("y", "y")))
+        assert len(calls) == 1  # a handler's own read of a payload failed once: not retried max_retries times
 
 
 async def test_republish_from_a_point_in_time(db_url, spine_app_factory, kit):
@@ -306,7 +382,7 @@ async def test_a_database_outage_delays_an_event_but_never_dead_letters_it(db_ur
 
         consumer = EventConsumer("outage-test", [], {"fc.community.created": flaky}, runtime.uow,
                                  bootstrap="127.0.0.1:1", epoch=runtime.epoch, max_retries=2, retry_backoff_s=0.01)
-        event = Event(type="fc.community.created", source="/t", subject="c", data={"name": "ok"})
+        event = Event(type="fc.community.created", source="/t", subject="c", data=community("c", "ok"))
         assert await consumer.handle(event) == "handled"  # four outage failures, more than max_retries
         assert await _count(app, kit.seen, kit.seen.c.event_id == event.id) == 1
 
@@ -315,7 +391,7 @@ async def test_a_database_outage_delays_an_event_but_never_dead_letters_it(db_ur
 
         consumer.handlers["fc.community.created"] = broken
         with pytest.raises(ValueError):
-            await consumer.handle(Event(type="fc.community.created", source="/t", subject="d", data={"name": "x"}))
+            await consumer.handle(Event(type="fc.community.created", source="/t", subject="d", data=community("d", "x")))
 
 
 async def test_a_request_still_in_flight_under_the_same_key_is_409(db_url, spine_app_factory, kit):
@@ -380,7 +456,8 @@ async def test_a_fetched_batch_is_handled_in_one_transaction_and_a_poison_event_
 
     def make(prefix: str, n: int, poison_at: int | None = None) -> list[Event]:
         return [Event(type="fc.community.created", source="/t", subject=f"{run}-{prefix}-{i:02d}",
-                      data={"name": "poison" if i == poison_at else f"c{i}"}) for i in range(n)]
+                      data={"community_id": f"{run}-{prefix}-{i:02d}", "street_code": "S01",
+                            "name": "poison" if i == poison_at else f"c{i}"}) for i in range(n)]
 
     first = make("a", 20)
     await send(first)  # before the consumer starts: they wait for it together
@@ -393,9 +470,29 @@ async def test_a_fetched_batch_is_handled_in_one_transaction_and_a_poison_event_
         await send([*second, second[2]])  # the poison one in the middle, and a repeat of a good one
         good = [e.subject for i, e in enumerate(second) if i != 4]
         await async_wait_until(lambda: len(applied) >= 20 + len(good), 60, message="the good events committed")
-        await async_wait_until(lambda: DEAD_LETTERS.labels(settings.name, "fc.community.created")._value.get() >= 1,
-                               60, message="the poison event dead-lettered")
         assert applied[20:] == good, "each good event applied once, in the partition's order"
         ids = [e.id for e in first + second]
         assert await _count(app, kit.seen, kit.seen.c.event_id.in_(ids)) == 20 + len(good)
-    assert DEAD_LETTERS.labels(settings.name, "fc.community.created")._value.get() == 1
+        # Of this test's events, exactly the poison one is on the dead-letter topic, once (the topic also
+        # holds other tests' dead letters, and this consumer dead-letters their off-contract events too).
+        mine = {e.id for e in first + second}
+        dead: list[str] = []
+        reader = await read_from_start(broker, dead_letter_topic(TOPIC_REGISTRY))
+        try:
+            async def poison_seen():
+                for msgs in (await reader.getmany(timeout_ms=500)).values():
+                    for m in msgs:
+                        if dict(m.headers).get("fc-consumer") == settings.name.encode():
+                            try:
+                                event_id = json.loads(m.value).get("id")
+                            except ValueError:
+                                continue  # another test's malformed message, dead-lettered by this consumer too
+                            if event_id in mine:
+                                dead.append(event_id)
+                return second[4].id in dead
+            await async_wait_until(poison_seen, 60, message="the poison event dead-lettered")
+            for _ in range(3):  # and nothing more of ours behind it
+                await poison_seen()
+        finally:
+            await reader.stop()
+        assert dead == [second[4].id]

@@ -168,3 +168,26 @@ def test_example_7_the_same_result_twice_and_concurrently_pays_once(driver):
     f = driver.funding(p["id"])
     assert f["paid_fen"] == 9_500_000 * CNY
     assert [k for k, _ in kinds(f)].count("disbursement") == 1
+
+
+def test_every_event_the_producers_published_is_on_the_contract(driver, platform):
+    """Every outbox row of every service (this module's flows, plus one of its own) validates against its model
+    as the producer's emit checks it, unknown fields refused (fc_shared.event_models, issue 12)."""
+    import asyncio
+
+    from fc_devtools.contract import outbox_contract_violations
+
+    p = approved_project(driver, target_level="city", approved_on=date(2025, 1, 10))
+    accept(driver, p, "city", 9_000_000, date(2025, 11, 1))
+    funding_when(driver, p["id"], lambda f: f["paid_fen"] > 0, "payment")
+    wait_state(driver, p["id"], "accepted")
+    seen: dict[str, dict[str, int]] = {}
+    for service, url in platform.db_urls.items():
+        counts, problems = asyncio.run(outbox_contract_violations(url))
+        assert not problems, "\n".join(problems)
+        seen[service] = counts
+    assert {"fc.street.created", "fc.community.created", "fc.project.created", "fc.project.approved",
+            "fc.project.state_changed"} <= set(seen["registry"])
+    assert {"fc.evaluation.recorded", "fc.acceptance.requested", "fc.acceptance.department_reviewed",
+            "fc.acceptance.district_reviewed", "fc.acceptance.passed"} <= set(seen["inspection"])
+    assert {"fc.subsidy.approved", "fc.subsidy.disbursed"} <= set(seen["funding"])

@@ -5,6 +5,7 @@ from sqlalchemy import delete, select
 
 from fc_shared.contracts import ProjectSnapshot, record_project_snapshot
 from fc_shared.db import insert_ignore
+from fc_shared.event_models import AcceptancePassed
 from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -12,7 +13,7 @@ from ..adapters.tables import parked_events, projects
 from . import ledger
 
 
-async def record_snapshot(uow: UnitOfWork, data: dict) -> ProjectSnapshot:
+async def record_snapshot(uow: UnitOfWork, data: ProjectSnapshot | dict) -> ProjectSnapshot:
     return await record_project_snapshot(uow.session, projects, data)
 
 
@@ -30,7 +31,7 @@ async def replay_parked(uow: UnitOfWork, project_id: str) -> None:
         event = Event.from_json(row.payload)
         project = await ledger.lock_project(uow, project_id)
         if event.type == "fc.acceptance.passed":
-            await ledger.settle_acceptance(uow, project, event.data, event.id)
+            await ledger.settle_acceptance(uow, project, AcceptancePassed.of(event).model_dump(mode="json"), event.id)
         await uow.session.execute(delete(parked_events).where(parked_events.c.event_id == row.event_id))
 
 

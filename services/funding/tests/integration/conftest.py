@@ -13,6 +13,7 @@ from fc_funding.main import build_app
 from fc_funding.settings import FundingSettings
 from fc_shared.events import Event, topic_for
 from fc_shared.kafka import ensure_topics
+from fc_devtools.contract import sample
 from fc_devtools.testing import auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ def project_event(type_: str, project_id: str, *, street_code: str = "S01", targ
             "target_level": target_level, "state": state, "accepted_level": accepted_level,
             "community_ids": community_ids or [f"c-{project_id}"], "approved_on": f"{task_year}-01-15",
             "creation_deadline": f"{task_year}-12-31", "task_year": task_year, **extra}
-    return Event(type=type_, source="/registry", subject=project_id, data=data)
+    return Event(type=type_, source="/registry", subject=project_id, data=sample(type_, **data))
 
 
 def approved(project_id: str, **kw) -> Event:
@@ -55,11 +56,11 @@ def passed(project_id: str, level: str, spent_cny: int, *, street_code: str = "S
            decided_on: str = "2021-05-20", acceptance_id: str | None = None) -> Event:
     """inspection's fc.acceptance.passed; the spend is split over the eligible categories plus an ineligible one."""
     fen = spent_cny * CNY
-    return Event(type="fc.acceptance.passed", source="/inspection", subject=project_id, data={
-        "acceptance_id": acceptance_id or new_id("acc"), "project_id": project_id, "street_code": street_code,
-        "level": level, "decided_on": decided_on, "reference": "ZJ-2021-001",
-        "final_expenditure_fen": {"consulting_design": fen // 10, "construction": fen - fen // 10 - fen // 20,
-                                  "equipment": fen // 20}})
+    return Event(type="fc.acceptance.passed", source="/inspection", subject=project_id, data=sample(
+        "fc.acceptance.passed", acceptance_id=acceptance_id or new_id("acc"), project_id=project_id,
+        street_code=street_code, level=level, decided_on=decided_on, reference="ZJ-2021-001",
+        final_expenditure_fen={"consulting_design": fen // 10, "construction": fen - fen // 10 - fen // 20,
+                               "equipment": fen // 20}))
 
 
 @pytest.fixture

@@ -241,9 +241,9 @@ async def test_the_annual_assessment_is_shown_beside_the_money(funding_app, prod
     async with app_client(app) as client:
         month = "2021-05"
         await producer.send(Event(type="fc.bulletin.published", source="/inspection", subject=f"bulletin-{month}",
-                                  data={"month": month, "ranking": [{"street_code": "S01", "rank": 2, "score": "71.5"},
+                                  data={"month": month, "ranking": [{"street_code": "S01", "rank": 2, "score": 71.5},
                                                                     {"street_code": "S02", "rank": 1,
-                                                                     "score": "80.0"}]}))
+                                                                     "score": 80.0}]}))
 
         async def shown():
             s = (await client.get("/api/v1/streets/S01/funding", headers=kit.street("S01"))).json()

@@ -12,6 +12,7 @@ from fc_inspection.main import build_app
 from fc_inspection.service_layer.catalogue import default_catalogue
 from fc_inspection.settings import InspectionSettings
 from fc_shared.events import TOPIC_FUNDING, TOPIC_REGISTRY, Event
+from fc_devtools.contract import sample
 from fc_devtools.testing import async_wait_until, auth, migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -45,13 +46,14 @@ class Kit:
 
     @staticmethod
     def registry_event(type_, subject, data, time=None):
+        """registry's event, on the contract: required fields the test does not name get a plain valid value."""
         extra = {"time": f"{time}T08:00:00Z"} if time else {}
-        return Event(type=type_, source="/registry", subject=subject, data=data, **extra)
+        return Event(type=type_, source="/registry", subject=subject, data=sample(type_, **data), **extra)
 
     @staticmethod
     def funding_event(type_, subject, data, time=None):
         extra = {"time": f"{time}T08:00:00Z"} if time else {}
-        return Event(type=type_, source="/funding", subject=subject, data=data, **extra)
+        return Event(type=type_, source="/funding", subject=subject, data=sample(type_, **data), **extra)
 
     async def produce(self, app, *events):
         """Put events on their real topics and wait until inspection's consumer has handled each."""

@@ -42,7 +42,7 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
             day = "opened_on" if type_ == "fc.problem.opened" else "closed_on"
             return reg(type_, p.id, {"problem_id": pid, "street_code": p.street, "project_id": p.id,
                                      "owner_department": "housing", "due_on": today.isoformat(), "text": "进度滞后",
-                                     "source": "monthly", day: today.isoformat()})
+                                     "source": "summary", day: today.isoformat()})
 
         closed, open_ = str(uuid.uuid4()), str(uuid.uuid4())
         await kit.produce(app,

@@ -8,6 +8,8 @@ from fc_notify.main import build_app
 from fc_notify.settings import NotifySettings
 from fc_shared.events import Event
 from fc_shared.inbox import handle_once
+from fc_devtools.contract import sample
+from fc_shared.event_models import model_for
 from fc_devtools.testing import migrate, platform_settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -43,8 +45,11 @@ async def inject(app, event: Event) -> bool:
 
 
 def project_event(type_: str, street_code: str = "S01", **data) -> Event:
-    body = {"project_id": data.pop("project_id", "p-1"), "street_code": street_code, **data}
-    return Event(type=type_, source="/registry", subject=body["project_id"] or street_code, data=body)
+    """An event about a project (``p-1`` unless named) on the contract: required fields not named get a plain value."""
+    project_id = data.pop("project_id", "p-1")
+    about = {"project_id": project_id} if "project_id" in model_for(type_).model_fields else {}
+    body = sample(type_, **about, street_code=street_code, **data)
+    return Event(type=type_, source="/registry", subject=project_id or street_code, data=body)
 
 
 async def rows(app, table, *where):

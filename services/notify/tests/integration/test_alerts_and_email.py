@@ -31,7 +31,7 @@ async def test_alerts_reach_the_right_inboxes_and_a_street_sees_only_its_own(mak
         near = project_event("fc.deadline.approaching", "S01", project_id="p-a", kind="creation",
                              due_on="2027-01-01", days_left=7, threshold_days=7)
         breached = project_event("fc.deadline.breached", "S02", project_id="p-b", kind="creation", due_on="2026-01-01")
-        paid = project_event("fc.subsidy.disbursed", "S01", project_id="p-a", entry_id="e1", kind="disbursement",
+        paid = project_event("fc.subsidy.disbursed", "S01", project_id="p-a", entry_id=1, kind="disbursement",
                              amount_fen=950_000_000, rules=["F1", "F6", "F7"], year=2026)
         over = project_event("fc.budget.exceeded", "S01", project_id="p-a", year=2026, budget_fen=1, committed_fen=2)
         quiet = project_event("fc.project.created", "S01")

@@ -7,6 +7,7 @@ the office's own summaries.
 from sqlalchemy import func, select
 
 from fc_shared.events import Event
+from fc_devtools.contract import sample
 from fc_devtools.testing import auth
 
 OFFICE = auth("district_office")
@@ -48,14 +49,14 @@ async def _inspection(app, event_type: str, project_id: str, **data):
 
     async with app.state.runtime.uow() as uow:
         await apply_inspection_event(uow, Event(type=event_type, source="inspection", subject=project_id,
-                                                data={"project_id": project_id, **data}))
+                                                data=sample(event_type, project_id=project_id, **data)))
         await uow.commit()
 
 
 async def _accept(app, pid, level, decided_on, acceptance_id="a1"):
     for event in ("fc.acceptance.requested", "fc.acceptance.district_reviewed", "fc.acceptance.passed"):
-        await _inspection(app, event, pid, acceptance_id=acceptance_id, level=level, decided_on=decided_on,
-                          reference="验收-1")
+        result = {"decided_on": decided_on, "reference": "验收-1"} if event == "fc.acceptance.passed" else {}
+        await _inspection(app, event, pid, acceptance_id=acceptance_id, level=level, **result)
 
 
 async def test_decline_records_level_date_and_reference(client, world, outbox):
