@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from .auth import Principal, require
 from .pagination import Page, PageDep, fetch_page
+from .strict import IsoDateTime
 from .xlsx import XLSX_ROUTE, xlsx_response
 
 AUDIT_READERS = ("auditor", "district_office")
@@ -71,8 +72,8 @@ class AuditFilter(BaseModel):
 
 def _filter(resource: str | None = None, resource_id: str | None = None, actor: str | None = None,
             action: Annotated[Literal["create", "update", "delete"] | None, Query()] = None,
-            since: Annotated[AwareDatetime | None, Query(description="from this moment (inclusive)")] = None,
-            until: Annotated[AwareDatetime | None, Query(description="before this moment")] = None) -> AuditFilter:
+            since: Annotated[IsoDateTime | None, Query(description="from this moment (inclusive)")] = None,
+            until: Annotated[IsoDateTime | None, Query(description="before this moment")] = None) -> AuditFilter:
     return AuditFilter(resource=resource, resource_id=resource_id, actor=actor, action=action, since=since,
                        until=until)
 

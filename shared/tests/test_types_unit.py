@@ -102,3 +102,30 @@ def test_the_schema_states_the_programme_calendar():
     month = next(s for s in schema["properties"]["month"]["anyOf"] if s.get("type") == "string")
     assert day["pattern"].startswith("^(20[0-9]{2}|2100)") and day["format"] == "date"
     assert month["pattern"].startswith("^(20[0-9]{2}|2100)")
+
+
+# Every character some engine calls white space: Rust regex (the validator), ECMAScript (OpenAPI readers),
+# Python's str.isspace (domain code). NON_BLANK must call each of them blank, and nothing else.
+_SPACES = sorted({chr(c) for c in range(0x3001) if chr(c).isspace()} | {"\ufeff"})
+
+
+@pytest.mark.parametrize("space", _SPACES, ids=lambda c: f"U+{ord(c):04X}")
+def test_non_blank_calls_every_engines_white_space_blank(space):
+    import re
+
+    from pydantic import Field, TypeAdapter
+    from typing import Annotated
+
+    from fc_shared.strict import NON_BLANK, is_blank
+
+    text = TypeAdapter(Annotated[str, Field(pattern=NON_BLANK)])
+    assert is_blank(space * 3) and re.search(NON_BLANK, space) is None
+    with pytest.raises(ValidationError):
+        text.validate_python(space * 3)
+    assert text.validate_python(space + "样" + space) and not is_blank("x" + space)
+
+
+def test_non_blank_takes_control_and_other_visible_characters():
+    from fc_shared.strict import is_blank
+
+    assert not is_blank("\x02") and not is_blank("\u200b") and is_blank(None) and is_blank("")

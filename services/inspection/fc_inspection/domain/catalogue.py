@@ -13,7 +13,7 @@ SCENARIOS: dict[str, str] = {
     "low_carbon": "低碳", "services": "服务", "governance": "治理",
 }
 ORIENTATIONS: dict[str, str] = {"people_centred": "人本化", "ecological": "生态化", "digital": "数字化"}
-CODE_PATTERN = re.compile(r"^[A-Z]{2}-\d{2}$")
+CODE_PATTERN = re.compile(r"^[A-Z]{2}-[0-9]{2}$")
 MIN_INDICATORS_PER_SCENARIO = 3
 
 

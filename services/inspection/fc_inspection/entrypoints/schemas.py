@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from fc_shared.params import IsoDate, ProgrammeMonth
-from fc_shared.strict import InputModel
+from fc_shared.strict import NON_BLANK, InputModel
 from fc_shared.money import Fen
 
 from ..domain.catalogue import ORIENTATIONS, SCENARIOS
@@ -41,7 +41,7 @@ Orientation = Literal[tuple(ORIENTATIONS)]  # type: ignore[valid-type]
 
 
 class IndicatorModel(Strict):
-    code: Annotated[str, Field(pattern=r"^[A-Z]{2}-\d{2}$")]
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2}-[0-9]{2}$")]
     scenario: Scenario
     kind: Literal["standard", "optional"]
     title_zh: str = Field(min_length=1, max_length=200)
@@ -108,7 +108,7 @@ class AcceptanceIn(Strict):
     project_id: str = Field(min_length=1, max_length=36)
     level: Level
     final_expenditure_fen: FinalExpenditure
-    report: str = Field(min_length=1, max_length=50000, pattern=r"\S")
+    report: str = Field(min_length=1, max_length=50000, pattern=NON_BLANK)
 
 
 class ReviewIn(Strict):
@@ -121,7 +121,7 @@ class ResultIn(Strict):
     passed: bool = Field(strict=True)
     level: Level
     decided_on: IsoDate
-    reference: str = Field(min_length=1, max_length=200, pattern=r"\S", description="the decision's 文号 (required)")
+    reference: str = Field(min_length=1, max_length=200, pattern=NON_BLANK, description="the decision's 文号 (required)")
     document_id: str | None = Field(None, min_length=1, max_length=36,
                                     description="paper results: the scanned decision, uploaded to registry as a "
                                                 "document (kind acceptance_decision) of the project")
@@ -172,7 +172,7 @@ class ReviewConfig(Strict):
 
 class IntegrationIn(Strict):
     scope: Level
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=200, pattern=NON_BLANK)
 
 
 class IntegrationOut(BaseModel):

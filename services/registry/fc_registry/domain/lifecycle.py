@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from fc_shared.strict import is_blank
+
 PRE_APPROVAL = ("draft", "applied", "selected", "submitted")
 STATES = ("draft", "applied", "selected", "rejected", "submitted", "declined", "approved", "withdrawn",
           "accepting", "district_reviewed", "accepted", "named", "cancelled")
@@ -46,6 +48,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 
 
 BEFORE_ACCEPTANCE = ("reschedule", "cancel")  # only while no level is reached (before accepted)
+TASK_YEAR_ACTIONS = ("approve", "reschedule")  # the steps that set the project's task year (创建任务年度)
 
 
 def allowed_actions(state: str, role: str | None = None, accepted_level: str | None = None) -> list[str]:
@@ -91,13 +94,13 @@ def check_transition(action: str, state: str, role: str, note: str | None, on: d
               if value is not None and not needed]
     if unused:
         raise TransitionRefused(422, "field-not-used", f"{action} takes no {', '.join(unused)}")
-    if spec.needs_note and not (note or "").strip():
+    if spec.needs_note and is_blank(note):
         raise TransitionRefused(422, "note-required", f"{action} needs a note giving the reason")
     if spec.needs_date and on is None:
         raise TransitionRefused(422, "date-required", f"{action} needs `on`, the date of the decision")
     if spec.needs_level and level is None:
         raise TransitionRefused(422, "level-required", f"{action} needs `level` (city or province)")
-    if spec.needs_reference and not (reference or "").strip():
+    if spec.needs_reference and is_blank(reference):
         raise TransitionRefused(422, "reference-required", f"{action} needs `reference`, the document number (文号)")
     if spec.needs_deadline and creation_deadline is None:
         raise TransitionRefused(422, "deadline-required", f"{action} needs the new `creation_deadline`")

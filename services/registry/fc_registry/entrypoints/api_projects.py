@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from fc_shared.params import IsoDate
+from fc_shared.params import IsoDate, YearQuery
 from fc_shared.app import RuntimeDep
 from fc_shared.pagination import Page, PageDep, fetch_page, filtered
 
@@ -54,7 +54,7 @@ async def create_project(body: ProjectIn, runtime: RuntimeDep, principal: Writer
 async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, street_code: str | None = None,
                         state: StateFilter = None, type: ProjectType | None = None, target_level: Level | None = None,
                         accepted_level: Level | None = None, community_id: str | None = None,
-                        task_year: int | None = None, approved_from: IsoDate | None = None,
+                        task_year: YearQuery = None, approved_from: IsoDate | None = None,
                         approved_to: IsoDate | None = None, deadline_from: IsoDate | None = None,
                         deadline_to: IsoDate | None = None, name_contains: str | None = None):
     """Projects, filterable by street, state, type, level and dates; paginated by id."""

@@ -1,18 +1,20 @@
 """Request and response shapes of the registry API (so OpenAPI tells the truth)."""
 from __future__ import annotations
 from fc_shared.params import IsoDate, ProgrammeDate
-from fc_shared.strict import InputModel
+from fc_shared.strict import NON_BLANK, InputModel
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..domain.lifecycle import ACTIONS, TASK_YEAR_ACTIONS
 from ..domain.projects import Level, ProjectType
 
-NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=NON_BLANK)]
 LongText = Annotated[str, Field(max_length=10000)]
 StreetCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+ProjectRef = Annotated[str, Field(min_length=1, max_length=36, description="a project's id")]
 DocumentKind = Literal["survey", "application_plan", "implementation_plan", "design_tender", "preliminary_approval",
                        "operation_plan", "acceptance_decision"]
 StreetKind = Literal["subdistrict", "key_town", "town"]  # 街道, 重点乡镇, 乡镇
@@ -192,7 +194,34 @@ class ProjectOut(BaseModel):
     allowed_actions: list[str] = []
 
 
+def _per_action_rules() -> list[dict[str, Any]]:
+    """§4.2–§4.7 in the schema: what each action needs and what it takes (from lifecycle.ACTIONS), so a client
+    built from the OpenAPI document knows that reject needs a note and select takes no level."""
+    rules = []
+    for action in ACTIONS.values():
+        required, shapes = [], {}
+        for field, needed, shape in (("note", action.needs_note, {"type": "string", "pattern": NON_BLANK}),
+                                     ("on", action.needs_date, {"type": "string"}),
+                                     ("level", action.needs_level, {"type": "string"}),
+                                     ("reference", action.needs_reference, {"type": "string", "pattern": NON_BLANK}),
+                                     ("creation_deadline", action.needs_deadline, {"type": "string"})):
+            if needed:
+                required.append(field)
+                shapes[field] = shape
+            elif field in ("level", "reference", "creation_deadline"):
+                shapes[field] = {"type": "null"}  # field-not-used: only the actions that need it take it
+        if action.name not in TASK_YEAR_ACTIONS:
+            shapes["task_year"] = {"type": "null"}
+        then: dict[str, Any] = {"properties": shapes}
+        if required:
+            then["required"] = required
+        rules.append({"if": {"properties": {"action": {"const": action.name}}, "required": ["action"]}, "then": then})
+    return rules
+
+
 class TransitionIn(Strict):
+    model_config = {"json_schema_extra": {"allOf": _per_action_rules()}}
+
     action: Literal["apply", "select", "reject", "submit", "approve", "decline", "withdraw", "reschedule", "cancel",
                     "name"]
     on: Day | None = Field(None, description="when it happened; for approve/decline the decision's date and for "
@@ -239,10 +268,10 @@ class MilestoneOut(BaseModel):
 
 
 class ProblemItem(Strict):
-    text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
-    owner_department: Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]
+    text: Annotated[str, Field(min_length=1, max_length=5000, pattern=NON_BLANK)]
+    owner_department: Annotated[str, Field(min_length=1, max_length=60, pattern=NON_BLANK)]
     due_on: Day
-    project_id: str | None = None
+    project_id: ProjectRef | None = None
 
 
 class ProblemIn(ProblemItem):
@@ -272,7 +301,8 @@ class CloseIn(Strict):
 
 
 class SummaryIn(Strict):
-    street_code: StreetCode | None = Field(None, description="omitted: the district office's own summary")
+    street_code: StreetCode | None = Field(None, description="omitted: the filer's own summary (a street's, "
+                                                          "or the district office's)")
     period: Period
     period_start: Day
     problems: list[ProblemItem] = Field(default_factory=list, max_length=200, description="问题清单")
@@ -374,10 +404,10 @@ class BoardRow(BaseModel):
 
 class LeaseRequestIn(Strict):
     street_code: StreetCode
-    project_id: str | None = None
-    address: Annotated[str, Field(min_length=1, max_length=1000, pattern=r"\S")]
+    project_id: ProjectRef | None = None
+    address: Annotated[str, Field(min_length=1, max_length=1000, pattern=NON_BLANK)]
     area_m2: float = Field(gt=0, le=1_000_000)
-    purpose: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"\S")]
+    purpose: Annotated[str, Field(min_length=1, max_length=5000, pattern=NON_BLANK)]
     term_months: int = Field(ge=1, le=600)
 
 

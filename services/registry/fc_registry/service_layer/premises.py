@@ -19,7 +19,7 @@ async def file_request(uow: UnitOfWork, principal: Principal, data: dict[str, An
     check_street_access(principal, data["street_code"])
     if not (await uow.session.execute(select(streets.c.code).where(streets.c.code == data["street_code"]))).first():
         raise Problem(422, "Unknown street", f"street {data['street_code']} does not exist", type_="unknown-street")
-    if data.get("project_id"):
+    if data.get("project_id") is not None:
         row = (await uow.session.execute(select(projects.c.street_code).where(projects.c.id == data["project_id"]))).first()
         if row is None or row.street_code != data["street_code"]:
             raise Problem(422, "Unknown project", "the project is not one of this street's", type_="unknown-project")

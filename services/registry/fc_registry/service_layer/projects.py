@@ -160,7 +160,7 @@ async def transition(uow: UnitOfWork, principal: Principal, project_id: str, *, 
         raise Problem(why.status, "Transition refused", why.detail, type_=why.reason, state=project["state"],
                       **extra) from None
     check_street_access(principal, project["street_code"])
-    if task_year is not None and action not in ("approve", "reschedule"):
+    if task_year is not None and action not in lifecycle.TASK_YEAR_ACTIONS:
         raise Problem(422, "Field not used", f"{action} takes no task_year", type_="field-not-used")
     on = on or today
     problem = lifecycle.transition_date_problem(action, on, project["created_on"], today)

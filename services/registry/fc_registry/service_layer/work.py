@@ -103,10 +103,12 @@ async def _problem_street(uow: UnitOfWork, project_id: str | None) -> str | None
 async def file_summary(uow: UnitOfWork, principal: Principal, data: dict[str, Any]) -> tuple[dict[str, Any], list]:
     """§5.1: a street's (or the district office's own) weekly / half-monthly / monthly summary with its lists."""
     street_code, period, start = data.get("street_code"), data["period"], data["period_start"]
+    if street_code is None and principal.role == "street":
+        street_code = principal.street_code  # a street's token names its one street: omitted, it is its own
     if street_code is None:
         if principal.role != "district_office":
-            raise Problem(422, "Street required", "a street's summary names its street_code; only the district "
-                          "office files one without (its own)", type_="street-required")
+            raise Problem(403, "Forbidden", "only the district office files a summary of its own",
+                          type_="forbidden")
         filer = OFFICE_FILER
     else:
         check_street_access(principal, street_code)

@@ -69,6 +69,8 @@ async def test_summaries_problems_and_overdue(client, world, outbox):
     misaligned = await client.post("/api/v1/summaries", headers=own, json={
         "street_code": street, "period": "monthly", "period_start": "2026-11-16"})
     assert misaligned.status_code == 422
+    implied = await client.post("/api/v1/summaries", headers=own, json={"period": "half_monthly", "period_start": "2026-11-16"})
+    assert implied.status_code == 201 and implied.json()["street_code"] == street  # omitted: the street's own
     other = await client.post("/api/v1/summaries", headers=auth("street", street_code="ZZ9"), json={
         "street_code": street, "period": "monthly", "period_start": "2026-11-01"})
     assert other.status_code == 403
@@ -145,6 +147,8 @@ async def test_premises_lease_request_to_decision(client, world):
     assert r.status_code == 201 and r.json()["state"] == "requested"
     rid = r.json()["id"]
     assert (await client.post("/api/v1/premises-requests", json={**body, "area_m2": -1}, headers=own)).status_code == 422
+    for blank in ({"project_id": ""}, {"purpose": "\u0085"}, {"address": " \u3000"}):  # no project; blank text
+        assert (await client.post("/api/v1/premises-requests", json={**body, **blank}, headers=own)).status_code == 422
     assert (await client.post(f"/api/v1/premises-requests/{rid}/decision", headers=own, json={
         "outcome": "offered", "enterprise": "样例国资公司", "decided_on": "2026-11-26", "terms": "租金减半"})).status_code == 403
     no_terms = await client.post(f"/api/v1/premises-requests/{rid}/decision", headers=OFFICE, json={

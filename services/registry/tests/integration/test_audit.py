@@ -44,6 +44,10 @@ async def test_community_edit_shows_old_and_new_value_and_the_actor(client, worl
     assert await _entries(client, resource="communities", resource_id=cid, until=created[0]["at"]) == []
     since = await _entries(client, resource="communities", resource_id=cid, since=entry["at"])
     assert [e["id"] for e in since] == [entry["id"]]
+    for moment in ("0.5", "0", "2026-05-01"):  # a moment is RFC 3339 text with its offset, never seconds
+        for path in ("/api/v1/audit", "/api/v1/audit.xlsx"):
+            refused = await client.get(path, params={"until": moment}, headers=AUDITOR)
+            assert refused.status_code == 422, (path, moment, refused.text)
     # a street's own edit is recorded with its scope
     own = auth("street", street_code=street, sub="street-zhao")
     assert (await client.patch(f"/api/v1/communities/{cid}", json={"households": 3100}, headers=own)).status_code == 200

@@ -173,6 +173,8 @@ async def test_scope_warning_is_a_warning_and_list_filters(client, world):
     page2 = (await client.get("/api/v1/projects", params={"street_code": street, "limit": 1,
                                                           "cursor": page1["next_cursor"]}, headers=OFFICE)).json()
     assert {page1["items"][0]["id"], page2["items"][0]["id"]} == {small["id"], normal["id"]}
+    huge = await client.get("/api/v1/projects", params={"task_year": 10**21}, headers=OFFICE)  # not an SQL integer
+    assert huge.status_code == 422 and huge.headers["content-type"] == "application/problem+json"
     cfg = await client.patch("/api/v1/config", json={"scope_min_ha": 1, "scope_max_ha": 100}, headers=OFFICE)
     assert cfg.status_code == 200
     assert (await world.project([await world.community(street)], area_ha=3))["warnings"] == []
