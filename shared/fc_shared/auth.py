@@ -189,7 +189,7 @@ def require(*roles: str):
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 
-    def _dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def _dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:  # async: no thread hop
         if principal.role not in roles:
             raise Problem(403, "Forbidden", f"role {principal.role} may not do this", type_="forbidden-role")
         return principal
