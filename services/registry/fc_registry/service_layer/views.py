@@ -29,9 +29,12 @@ from .archive import load_community
 from .config import RegistryConfig
 
 
-async def next_nodes(session, project_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The next time node of each project: its earliest open milestone or followed deadline."""
-    if not project_ids:
+async def next_nodes(session, project_ids) -> dict[str, dict[str, Any]]:
+    """The next time node of each project: its earliest open milestone or followed deadline.
+
+    ``project_ids``: a list, or a SELECT of project ids (one cached statement however many projects,
+    where a list is one bound parameter per id, coerced and rendered on every call)."""
+    if isinstance(project_ids, list) and not project_ids:
         return {}
     best: dict[str, dict[str, Any]] = {}
 
@@ -58,7 +61,7 @@ async def board(session, principal: Principal, cfg: RegistryConfig, as_of: date,
         if filters.get(name):
             query = query.where(projects.c[name] == filters[name])
     rows = (await session.execute(query)).all()
-    nodes = await next_nodes(session, [r.id for r in rows])
+    nodes = await next_nodes(session, query.with_only_columns(projects.c.id).order_by(None)) if rows else {}
     overdue = dict((await session.execute(
         select(problems.c.project_id, func.count()).where(problems.c.state == "open", problems.c.due_on < as_of,
                                                           problems.c.project_id.is_not(None))
