@@ -1,6 +1,6 @@
 """REST reads: registry against a bare FastAPI app serving the same JSON, same uvicorn settings, same run.
 
-    .venv/bin/python bench/rest.py [--duration 8] [--clients 16] [--paced 3] [--profile DIR]
+    .venv/bin/python bench/rest.py [--duration 8] [--clients 16] [--paced 3] [--client raw|httpx] [--profile DIR]
 
 Starts the local broker and registry as a real uvicorn process (SQLite in a temporary directory, its relay
 and jobs running as under ``make run``), loads the sample district through the public API
@@ -17,6 +17,10 @@ The time is split into slices that alternate between reference and registry, so 
 shared machine falls on both alike. Then each is driven open-loop at half the rate registry reached
 (requests sent on a fixed schedule over up to 64 connections, latency counted from the scheduled send
 time, so a stall counts for every request it delays) for ``--paced`` seconds: the tail at half load.
+
+``--client httpx`` runs the closed loop from ``httpx.AsyncClient`` instead: that client needs several times
+the CPU of either server per request and shares the two cores with them, so it caps both rates and the
+ratio says more about the client than about registry (likely how the issue's 777 rps reference arose).
 
 Prints ``figure:`` lines: requests/s of each, p50/p99 of each (closed loop and paced), and the ratios.
 ``--profile DIR`` records registry with py-spy (raw format) during its closed-loop slices of each endpoint.
@@ -133,6 +137,25 @@ async def closed_loop(port: int, request: bytes, expected_length: int, clients: 
     return len(latencies), latencies
 
 
+async def closed_loop_httpx(port: int, path: str, headers: dict[str, str], expected_length: int, clients: int,
+                            seconds: float, what: str) -> tuple[int, list[float]]:
+    """The same closed loop from ``httpx.AsyncClient`` (``--client httpx``): a client that costs far more CPU
+    per request than the servers under test, as a typical Python load script does."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    latencies: list[float] = []
+    end = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits,
+                                 timeout=30, trust_env=False) as client:
+        async def one_client() -> None:
+            while (start := time.perf_counter()) < end:
+                r = await client.get(path)
+                latencies.append(time.perf_counter() - start)
+                check(r.status_code, len(r.content), expected_length, what)
+
+        await asyncio.gather(*[one_client() for _ in range(clients)])
+    return len(latencies), latencies
+
+
 async def paced(port: int, request: bytes, expected_length: int, rate: float, seconds: float,
                 what: str) -> tuple[list[float], float]:
     """Open loop: request i is due at start + i/rate whatever the answers take; latency from its due time."""
@@ -237,8 +260,12 @@ async def measure(endpoints: dict[str, str], ports: dict[str, int], pids: dict[s
                 if side == "registry":
                     profiler.start(name, args.duration)
                 t0, c0 = time.perf_counter(), cpu_seconds(pids[side])
-                count, lat = await closed_loop(port, request, lengths[side], args.clients, args.duration / slices,
-                                               f"{side} {name}")
+                if args.client == "httpx":
+                    count, lat = await closed_loop_httpx(port, path, headers, lengths[side], args.clients,
+                                                         args.duration / slices, f"{side} {name}")
+                else:
+                    count, lat = await closed_loop(port, request, lengths[side], args.clients,
+                                                   args.duration / slices, f"{side} {name}")
                 secs[side] += time.perf_counter() - t0
                 cpu[side] += cpu_seconds(pids[side]) - c0
                 counts[side] += count
@@ -266,6 +293,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=8.0, help="closed-loop seconds per endpoint and side")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--paced", type=float, default=3.0, help="open-loop seconds per endpoint and side")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="closed-loop client: a lean asyncio one (default) or httpx.AsyncClient")
     parser.add_argument("--profile", type=Path, help="record registry with py-spy into this directory")
     args = parser.parse_args()
 
@@ -302,25 +331,27 @@ def main() -> int:
         registry.stop()
         reference.stop()
         broker.kill()
-    print(json.dumps({"clients": args.clients, "seconds_per_side": args.duration, "paced_seconds": args.paced,
+    print(json.dumps({"client": args.client, "clients": args.clients, "seconds_per_side": args.duration, "paced_seconds": args.paced,
                       "cpus": os.cpu_count(), "load_average": os.getloadavg(), **results}))
     for name, r in results.items():
         ref, reg = r["rps"]["reference"], r["rps"]["registry"]
-        print(f"figure: rest_{name}_registry {reg:.0f} requests/s ({args.clients} clients)")
-        print(f"figure: rest_{name}_reference_bare_fastapi {ref:.0f} requests/s ({args.clients} clients)")
-        print(f"figure: rest_{name}_ratio {reg / ref:.2f} of reference")
+        tag = "" if args.client == "raw" else f"_{args.client}"
+        print(f"figure: rest_{name}{tag}_registry {reg:.0f} requests/s ({args.clients} clients, {args.client} client)")
+        print(f"figure: rest_{name}{tag}_reference_bare_fastapi {ref:.0f} requests/s "
+              f"({args.clients} clients, {args.client} client)")
+        print(f"figure: rest_{name}{tag}_ratio {reg / ref:.2f} of reference")
         cpu = r["cpu_ms_per_request"]
-        print(f"figure: rest_{name}_registry_cpu {cpu['registry']:.2f} ms CPU/request")
-        print(f"figure: rest_{name}_reference_cpu {cpu['reference']:.2f} ms CPU/request")
-        print(f"figure: rest_{name}_cpu_ratio {cpu['reference'] / cpu['registry']:.2f} of reference "
+        print(f"figure: rest_{name}{tag}_registry_cpu {cpu['registry']:.2f} ms CPU/request")
+        print(f"figure: rest_{name}{tag}_reference_cpu {cpu['reference']:.2f} ms CPU/request")
+        print(f"figure: rest_{name}{tag}_cpu_ratio {cpu['reference'] / cpu['registry']:.2f} of reference "
               "(reference CPU per request / registry CPU per request: the rate ratio on an idle machine)")
         for side in ("registry", "reference"):
-            print(f"figure: rest_{name}_{side}_p50 {r['p50'][side] * 1000:.1f} ms (closed loop)")
-            print(f"figure: rest_{name}_{side}_p99 {r['p99'][side] * 1000:.1f} ms (closed loop)")
+            print(f"figure: rest_{name}{tag}_{side}_p50 {r['p50'][side] * 1000:.1f} ms (closed loop)")
+            print(f"figure: rest_{name}{tag}_{side}_p99 {r['p99'][side] * 1000:.1f} ms (closed loop)")
         for side in ("registry", "reference"):
-            print(f"figure: rest_{name}_{side}_paced_p50 {r['paced_p50'][side] * 1000:.1f} ms "
+            print(f"figure: rest_{name}{tag}_{side}_paced_p50 {r['paced_p50'][side] * 1000:.1f} ms "
                   f"(open loop at {r['paced_rate']:.0f}/s, half registry's rate)")
-            print(f"figure: rest_{name}_{side}_paced_p99 {r['paced_p99'][side] * 1000:.1f} ms "
+            print(f"figure: rest_{name}{tag}_{side}_paced_p99 {r['paced_p99'][side] * 1000:.1f} ms "
                   f"(open loop at {r['paced_rate']:.0f}/s, half registry's rate)")
     return 0
 
