@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import Headers, MutableHeaders
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -24,7 +25,7 @@ from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
 from .clock import Clock, utcnow
 from .periodic import every
-from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker
+from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker, ReadSessions
 from .docs import api_description, install_docs
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
 from .inbox import EventConsumer, Handler
@@ -70,6 +71,7 @@ class Runtime:
         self.clock = Clock.of(self.platform)
         self.engine: AsyncEngine = make_engine(self.db_url)
         self.sessions: async_sessionmaker = make_sessionmaker(self.engine)
+        self.read_sessions = ReadSessions(self.engine)  # for routes that only read (fc_shared.db)
         self.verifier = TokenVerifier(self.platform)
         self.outbox_signal = asyncio.Event()
         self.epoch = BrokerEpoch(self.platform.kafka_bootstrap, self.platform.kafka_partitions,
@@ -115,16 +117,19 @@ class Runtime:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
         await self.engine.dispose()
+        self.read_sessions.dispose()
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # Dependencies are ``async def`` when they do not block: FastAPI runs a plain ``def`` one in a worker
+    # thread, a hop (and a wait for the GIL) per request.
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def district_today(runtime: RuntimeDep) -> date:
+async def district_today(runtime: RuntimeDep) -> date:
     """The district's calendar day, from the runtime's one clock."""
     return runtime.clock.today()
 
@@ -179,6 +184,33 @@ def _ops_routes(app: FastAPI) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+class RequestIdMiddleware:
+    """The request id (``X-Request-ID`` in, or a new one; echoed on the answer) for the logs and the audit
+    context of the request. Plain ASGI, so the contexts are set in the task that runs the route."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = (Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex)[:100]
+        token = request_id_var.set(rid)
+        audit_token = audit_request_var.set(AuditRequest(request_id=rid, scope=scope))
+
+        async def send_with_id(message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            audit_request_var.reset(audit_token)
+            request_id_var.reset(token)
+
+
 def create_app(spec: ServiceSpec) -> FastAPI:
     configure_logging(spec.name, spec.settings.platform.log_level)
 
@@ -204,18 +236,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=spec.settings.platform.cors_origins,
                            allow_methods=["*"], allow_headers=["*"], expose_headers=["*"])
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next):
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = request_id_var.set(rid[:100])
-        audit_token = audit_request_var.set(AuditRequest(request_id=rid[:100], scope=request.scope))
-        try:
-            response = await call_next(request)
-        finally:
-            audit_request_var.reset(audit_token)
-            request_id_var.reset(token)
-        response.headers["X-Request-ID"] = rid[:100]
-        return response
+    app.add_middleware(RequestIdMiddleware)
 
     _ops_routes(app)
     install_docs(app, env)

@@ -121,14 +121,40 @@ class JwksKeys:
 
 
 class TokenVerifier:
+    """Verifies bearer tokens; a token verified once is remembered for ``CACHE_S`` seconds.
+
+    A client sends the same token with every request, and decoding it (base64, JSON, the signature,
+    the claims) was a good part of a small read's CPU. Only tokens that passed are remembered, under
+    the whole token string, at most ``CACHE_S`` and never past the moment the token itself stops
+    being accepted (``exp`` plus the leeway), so a remembered answer is one a fresh check would give
+    — except that a JWKS key withdrawn by the provider is honoured up to ``CACHE_S`` longer.
+    """
+
     # RS256 only from the provider: ``alg`` in the token header never chooses the algorithm.
     JWKS_ALGORITHMS = ("RS256",)
+    LEEWAY_S = 30
+    CACHE_S = 30.0
+    CACHE_MAX = 4096
 
     def __init__(self, settings: PlatformSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         self.jwks = JwksKeys(settings, transport) if settings.jwt_jwks_url else None
+        self._verified: dict[str, tuple[float, Principal]] = {}
 
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        hit = self._verified.get(token)
+        if hit is not None:
+            if now < hit[0]:
+                return hit[1]
+            del self._verified[token]
+        principal, exp = await self._verify(token)
+        if len(self._verified) >= self.CACHE_MAX:
+            self._verified.clear()  # bounded: many distinct tokens just cost a decode each again
+        self._verified[token] = (min(now + self.CACHE_S, exp + self.LEEWAY_S), principal)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         if self.jwks is None:
             return self._claims(token, self.settings.jwt_secret, ["HS256"])
         try:
@@ -146,11 +172,12 @@ class TokenVerifier:
             raise Problem(401, "Unauthorized", f"invalid token: key {kid} does not sign {alg}", type_="invalid-token")
         return self._claims(token, key.key, [alg])
 
-    def _claims(self, token: str, key, algorithms: list[str]) -> Principal:
+    def _claims(self, token: str, key, algorithms: list[str]) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token, key, algorithms=algorithms, audience=self.settings.jwt_audience,
-                issuer=self.settings.jwt_issuer, options={"require": ["sub", "role", "exp", "aud"]}, leeway=30,
+                issuer=self.settings.jwt_issuer, options={"require": ["sub", "role", "exp", "aud"]},
+                leeway=self.LEEWAY_S,
             )
         except jwt.PyJWTError as exc:
             raise Problem(401, "Unauthorized", f"invalid token: {exc}", type_="invalid-token") from exc
@@ -163,7 +190,7 @@ class TokenVerifier:
         if role == "integration" and claims["scope"] not in ("province", "city"):
             raise Problem(401, "Unauthorized", "integration scope must be province or city", type_="invalid-token")
         return Principal(sub=str(claims["sub"]), role=role, street_code=claims.get("street_code"),
-                         department_code=claims.get("department_code"), scope=claims.get("scope"))
+                         department_code=claims.get("department_code"), scope=claims.get("scope")), float(claims["exp"])
 
 
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT",
@@ -189,7 +216,7 @@ def require(*roles: str):
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 
-    def _dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def _dep(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:  # async: no thread hop
         if principal.role not in roles:
             raise Problem(403, "Forbidden", f"role {principal.role} may not do this", type_="forbidden-role")
         return principal

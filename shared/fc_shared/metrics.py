@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 
 from prometheus_client import Counter, Gauge, Histogram
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 
 HTTP_REQUESTS = Counter("fc_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
@@ -23,29 +22,42 @@ HANDLER_ERRORS = Counter("fc_event_handler_errors_total", "Handler failures (eac
 DEAD_LETTERS = Counter("fc_dead_letters_total", "Events sent to a dead-letter topic", ["service", "type"])
 
 
-def route_template(request: Request) -> str:
+def route_template(request: Request | dict) -> str:
     # The router records the matched route in the scope; never label with a raw path:
     # unbounded label values would blow up the series count.
-    route = request.scope.get("route")
+    scope = request if isinstance(request, dict) else request.scope
+    route = scope.get("route")
     return getattr(route, "path", None) or "unmatched"
 
 
-class MetricsMiddleware(BaseHTTPMiddleware):
+class MetricsMiddleware:
+    """RED per route template. Plain ASGI: ``BaseHTTPMiddleware`` runs the app in a task of its own
+    behind memory streams, a cost on every request; the status comes from ``http.response.start``
+    and a request whose app raised counts as 500."""
+
     def __init__(self, app, service: str) -> None:
-        super().__init__(app)
+        self.app = app
         self.service = service
 
-    async def dispatch(self, request: Request, call_next):
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
         status = 500
+
+        async def send_status(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, send_status)
         finally:
-            route = route_template(request)
-            HTTP_REQUESTS.labels(self.service, request.method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, request.method, route).observe(time.perf_counter() - start)
+            route = route_template(scope)
+            HTTP_REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, scope["method"], route).observe(time.perf_counter() - start)
 
 
 def gauge_job(gauge: Gauge, collect):

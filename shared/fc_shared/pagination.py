@@ -37,7 +37,7 @@ class PageParams:
     after: Any
 
 
-def _page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None) -> PageParams:
+async def _page_params(limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None) -> PageParams:
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
 
 

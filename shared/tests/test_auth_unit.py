@@ -50,3 +50,46 @@ def test_placeholder_secret_refused_outside_development():
     with pytest.raises(ValueError, match="placeholder"):
         PlatformSettings(env="production", jwt_secret="changeme")
     assert PlatformSettings(env="production", jwt_secret="a-real-long-secret").env == "production"
+
+
+def test_a_verified_token_is_remembered_until_the_cache_or_the_token_runs_out(monkeypatch):
+    import fc_shared.auth as auth_module
+
+    verifier = TokenVerifier(S)
+    decoded = []
+    real = verifier._verify
+
+    async def counting(token):
+        decoded.append(token)
+        return await real(token)
+
+    monkeypatch.setattr(verifier, "_verify", counting)
+    token = mint_token(S, role="street", street_code="S01", ttl_s=3600)
+    now = time.time()
+    assert asyncio.run(verifier.verify(token)).street_code == "S01"
+    assert asyncio.run(verifier.verify(token)).street_code == "S01"
+    assert len(decoded) == 1  # the second request did not decode it again
+
+    class Later:
+        @staticmethod
+        def time():
+            return now + TokenVerifier.CACHE_S + 1
+
+    monkeypatch.setattr(auth_module, "time", Later)
+    asyncio.run(verifier.verify(token))
+    assert len(decoded) == 2  # remembered at most CACHE_S
+
+    monkeypatch.setattr(auth_module, "time", time)
+    short = mint_token(S, role="district_office", ttl_s=1)  # exp + leeway comes before now + CACHE_S
+    asyncio.run(verifier.verify(short))
+    expires_at = verifier._verified[short][0]
+    assert expires_at <= int(time.time()) + 1 + TokenVerifier.LEEWAY_S < time.time() + TokenVerifier.CACHE_S + 1
+
+
+def test_a_refused_token_is_never_remembered():
+    verifier = TokenVerifier(S)
+    bad = jwt.encode(_claims(), "other-secret-0123456789abcdef-xyz", algorithm="HS256")
+    for _ in range(2):
+        with pytest.raises(Problem):
+            asyncio.run(verifier.verify(bad))
+    assert bad not in verifier._verified

@@ -61,14 +61,14 @@ async def list_streets(runtime: RuntimeDep, page: PageDep, _: Reader,
     query = filtered(query, {streets.c.kind: kind})
     if name_contains:
         query = query.where(streets.c.name.contains(name_contains))
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, streets.c.code, page)
     return Page[StreetOut](items=[StreetOut(**r._mapping) for r in rows], next_cursor=nxt)
 
 
 @router.get("/streets/{code}", response_model=StreetOut)
 async def get_street(code: str, runtime: RuntimeDep, _: Reader):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         row = (await session.execute(select(streets).where(streets.c.code == code))).first()
     if row is None:
         raise Problem(404, "Not Found", "no such street", type_="not-found")
@@ -101,14 +101,14 @@ async def list_communities(runtime: RuntimeDep, page: PageDep, principal: Reader
     query = filtered(query, {communities.c.street_code: street_code})
     if name_contains:
         query = query.where(communities.c.name.contains(name_contains))
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, communities.c.id, page)
     return Page[CommunityOut](items=[community_out(dict(r._mapping)) for r in rows], next_cursor=nxt)
 
 
 @router.get("/communities/{community_id}", response_model=CommunityOut)
 async def get_community(community_id: str, runtime: RuntimeDep, principal: Reader):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         return community_out(await svc.load_community(session, community_id, principal))
 
 
@@ -125,7 +125,7 @@ async def update_community(community_id: str, body: CommunityPatch, runtime: Run
 async def get_portrait(community_id: str, runtime: RuntimeDep, principal: Reader, today: Today,
                        as_of: IsoDate | None = None):
     """一社一画像: the archive with projects, stages, scenario coverage, deadlines, money and open problems."""
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         cfg = await get_config(session)
         return await build_portrait(session, principal, community_id, cfg, as_of or today)
 
@@ -160,7 +160,7 @@ async def upload_document(community_id: str, request: Request, runtime: RuntimeD
 async def list_documents(community_id: str, runtime: RuntimeDep, principal: Reader, page: PageDep,
                          kind: DocumentKind | None = None, latest_only: bool = False):
     """Every version of the community's documents (version history), newest first per kind."""
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         await svc.load_community(session, community_id, principal)
         query = select(documents).where(documents.c.community_id == community_id)
         if kind:

@@ -15,7 +15,7 @@ from ..adapters.tables import milestones, project_communities, projects
 from ..domain.lifecycle import STATES, allowed_actions
 from ..domain.projects import Level, ProjectType
 from ..service_layer import projects as svc
-from ..service_layer.common import load_project
+from ..service_layer.common import find_project, load_project
 from ..service_layer.config import get_config
 from .deps import Reader, Today, Writer
 from .schemas import (
@@ -71,15 +71,15 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
                                               .where(project_communities.c.community_id == community_id)))
     if name_contains:
         query = query.where(projects.c.name.contains(name_contains))
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, projects.c.id, page)
     return Page[ProjectOut](items=[project_out(dict(r._mapping), principal.role) for r in rows], next_cursor=nxt)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut)
 async def get_project(project_id: str, runtime: RuntimeDep, principal: Reader):
-    async with runtime.uow() as uow:
-        return project_out(await load_project(uow, project_id, principal), principal.role)
+    async with runtime.read_sessions() as session:
+        return project_out(await find_project(session, project_id, principal), principal.role)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut)

@@ -72,14 +72,14 @@ async def public_projects(runtime: RuntimeDep, page: PageDep, street_code: str |
     """Projects from application on (drafts, withdrawn and rejected applications are not public)."""
     query = _project_query()
     query = filtered(query, {projects.c.street_code: street_code, projects.c.state: stage, projects.c.type: type})
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, projects.c.id, page)
     return Page[PublicProject](items=[_public_project(r) for r in rows], next_cursor=nxt)
 
 
 @router.get("/projects/{project_id}", response_model=PublicProject)
 async def public_project(project_id: str, runtime: RuntimeDep):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         row = (await session.execute(_project_query().where(projects.c.id == project_id))).first()
     if row is None:
         raise Problem(404, "Not Found", "no such public project", type_="not-found")
@@ -99,7 +99,7 @@ async def named_communities(runtime: RuntimeDep, page: PageDep, street_code: str
              .join(streets, streets.c.code == communities.c.street_code)
              .where(projects.c.named_level.is_not(None)))
     query = filtered(query, {communities.c.street_code: street_code})
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, communities.c.id, page)
     return Page[PublicCommunity](items=[PublicCommunity(**r._mapping) for r in rows], next_cursor=nxt)
 
@@ -108,14 +108,14 @@ async def named_communities(runtime: RuntimeDep, page: PageDep, street_code: str
 async def public_bulletins(runtime: RuntimeDep, page: PageDep):
     """Published monthly evaluation bulletins (每月评价通报), newest first."""
     query = select(bulletins)
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, bulletins.c.month, page, descending=True)
     return Page[PublicBulletin](items=[PublicBulletin(**r._mapping) for r in rows], next_cursor=nxt)
 
 
 @router.get("/bulletins/{month}", response_model=PublicBulletin)
 async def public_bulletin(month: str, runtime: RuntimeDep):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         row = (await session.execute(select(bulletins).where(bulletins.c.month == month))).first()
     if row is None:
         raise Problem(404, "Not Found", "no bulletin published for that month", type_="not-found")

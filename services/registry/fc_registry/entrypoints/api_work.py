@@ -75,7 +75,7 @@ async def list_summaries(runtime: RuntimeDep, page: PageDep, principal: Reader, 
         query = query.where(work_summaries.c.street_code == principal.street_code)
     query = filtered(query, {work_summaries.c.street_code: street_code, work_summaries.c.period: period},
                      [(work_summaries.c.period_start, start_from, start_to)])
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, work_summaries.c.id, page)
         ids = [r.id for r in rows]
         linked = (await session.execute(select(problems.c.id, problems.c.summary_id)
@@ -92,7 +92,7 @@ async def overdue_summaries(runtime: RuntimeDep, principal: Reader, today: Today
                             street_code: str | None = None, period: Period | None = None):
     """Summaries missing after their period (since each street was registered)."""
     as_of = as_of or today
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         cfg = await get_config(session)
         query = select(streets)
         if principal.role == "street":
@@ -139,7 +139,7 @@ async def list_problems(runtime: RuntimeDep, page: PageDep, principal: Reader, t
                              problems.c.owner_department: owner_department, problems.c.state: state})
     if overdue is True:
         query = query.where(problems.c.state == "open", problems.c.due_on < as_of)
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, problems.c.id, page)
     return Page[ProblemOut](items=[_problem_out(r, as_of) for r in rows], next_cursor=nxt)
 
@@ -180,7 +180,7 @@ async def list_deadlines(runtime: RuntimeDep, page: PageDep, principal: Reader, 
         query = query.where(deadlines.c.due_on < as_of)
     elif breached is False:
         query = query.where(deadlines.c.due_on >= as_of)
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, deadlines.c.key, page)
     return Page[DeadlineOut](items=[DeadlineOut(
         key=r.key, kind=r.kind, project_id=r.project_id, street_code=r.street_code, due_on=r.due_on,
@@ -194,7 +194,7 @@ async def get_targets(runtime: RuntimeDep, _: Reader, today: Today,
                       as_of: IsoDate | None = None):
     """Programme targets (§3, §5.2) and their status: coverage, pipeline, special plan."""
     as_of = as_of or today
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         cfg = await get_config(session)
         return await build_targets(session, cfg, year or as_of.year, as_of)
 
@@ -211,7 +211,7 @@ async def record_special_plan(year: Year, body: SpecialPlanIn,
 
 @router.get("/config", response_model=RegistryConfig)
 async def read_config(runtime: RuntimeDep, _: Reader):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         return await get_config(session)
 
 
@@ -240,7 +240,7 @@ RAG_ZH = {"red": "红", "amber": "黄", "green": "绿"}
 
 
 async def _board(runtime, principal, today, as_of, street_code, state, type, target_level, rag):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         cfg = await get_config(session)
         return await build_board(session, principal, cfg, as_of or today, {
             "street_code": street_code, "state": state, "type": type, "target_level": target_level, "rag": rag})
@@ -291,14 +291,14 @@ async def list_lease_requests(runtime: RuntimeDep, page: PageDep, principal: Rea
     if principal.role == "street":
         query = query.where(lease_requests.c.street_code == principal.street_code)
     query = filtered(query, {lease_requests.c.street_code: street_code, lease_requests.c.state: state})
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         rows, nxt = await fetch_page(session, query, lease_requests.c.id, page)
     return Page[LeaseRequestOut](items=[LeaseRequestOut(**r._mapping) for r in rows], next_cursor=nxt)
 
 
 @router.get("/premises-requests/{request_id}", response_model=LeaseRequestOut)
 async def get_lease_request(request_id: str, runtime: RuntimeDep, principal: Reader):
-    async with runtime.sessions() as session:
+    async with runtime.read_sessions() as session:
         return LeaseRequestOut(**await premises_svc.load_request(session, principal, request_id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from fc_shared.auth import Principal
 from fc_shared.db import insert_ignore
@@ -30,7 +30,15 @@ def snapshot(row: Any) -> dict[str, Any]:
 
 
 async def load_project(uow: UnitOfWork, project_id: str, principal: Principal | None = None) -> dict[str, Any]:
-    row = (await uow.session.execute(select(projects).where(projects.c.id == project_id))).first()
+    return await find_project(uow.session, project_id, principal)
+
+
+_PROJECT_BY_ID = select(projects).where(projects.c.id == bindparam("project_id"))  # built once: its cache key too
+
+
+async def find_project(session, project_id: str, principal: Principal | None = None) -> dict[str, Any]:
+    """The project's row (404 when it does not exist or the principal's street may not see it)."""
+    row = (await session.execute(_PROJECT_BY_ID, {"project_id": project_id})).first()
     if row is None or (principal is not None and not principal.can_see_street(row.street_code)):
         raise Problem(404, "Not Found", "no such project", type_="not-found")
     return dict(row._mapping)

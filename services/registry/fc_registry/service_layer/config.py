@@ -1,6 +1,7 @@
 """Configurable programme parameters (DOMAIN.md **configurable**): stored in the database, changed via the API."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, Literal
 
@@ -54,9 +55,21 @@ class RegistryConfig(BaseModel):
         return self.coverage_target_dates.get(year)
 
 
+_CONFIG_VALUE = select(config_table.c.value).where(config_table.c.key == KEY)
+_parsed: dict[str, RegistryConfig] = {}  # stored JSON → validated config: the row is read every time, parsed once
+
+
 async def get_config(session) -> RegistryConfig:
-    row = (await session.execute(select(config_table.c.value).where(config_table.c.key == KEY))).first()
-    return RegistryConfig.model_validate(row.value) if row else RegistryConfig()
+    """The configuration as stored now (read on every call: another process may have changed it)."""
+    row = (await session.execute(_CONFIG_VALUE)).first()
+    key = json.dumps(row.value, sort_keys=True, default=str) if row else ""
+    cfg = _parsed.get(key)
+    if cfg is None:
+        cfg = RegistryConfig.model_validate(row.value) if row else RegistryConfig()
+        if len(_parsed) > 16:
+            _parsed.clear()
+        _parsed[key] = cfg
+    return cfg.model_copy(deep=True)  # each caller its own, as before
 
 
 async def update_config(uow: UnitOfWork, patch: dict[str, Any], by: str) -> RegistryConfig:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from fc_shared.auth import Principal
 
@@ -29,40 +30,65 @@ from .archive import load_community
 from .config import RegistryConfig
 
 
-async def next_nodes(session, project_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The next time node of each project: its earliest open milestone or followed deadline."""
-    if not project_ids:
-        return {}
+def _node_statements(project_ids) -> tuple[Select, Select]:
+    return (select(milestones).where(milestones.c.project_id.in_(project_ids), milestones.c.actual_on.is_(None)),
+            select(deadlines).where(deadlines.c.project_id.in_(project_ids), deadlines.c.resolved_at.is_(None),
+                                    deadlines.c.kind != "year_end"))
+
+
+async def _next_nodes(session, statements: tuple[Select, Select], params: dict[str, Any]) -> dict[str, dict[str, Any]]:
     best: dict[str, dict[str, Any]] = {}
 
     def offer(pid: str, node: dict[str, Any]) -> None:
         if pid not in best or node["due_on"] < best[pid]["due_on"]:
             best[pid] = node
 
-    for m in (await session.execute(select(milestones).where(milestones.c.project_id.in_(project_ids),
-                                                             milestones.c.actual_on.is_(None)))).all():
+    open_milestones, followed_deadlines = statements
+    for m in (await session.execute(open_milestones, params)).all():
         offer(m.project_id, {"kind": "milestone", "title": m.title, "due_on": m.planned_on})
-    for d in (await session.execute(select(deadlines).where(deadlines.c.project_id.in_(project_ids),
-                                                            deadlines.c.resolved_at.is_(None),
-                                                            deadlines.c.kind != "year_end"))).all():
+    for d in (await session.execute(followed_deadlines, params)).all():
         offer(d.project_id, {"kind": d.kind, "title": d.kind, "due_on": d.due_on})
     return best
 
 
+async def next_nodes(session, project_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The next time node of each project: its earliest open milestone or followed deadline."""
+    if not project_ids:
+        return {}
+    return await _next_nodes(session, _node_statements(project_ids), {})
+
+
+BOARD_FILTERS = ("street_code", "state", "type", "target_level")
+
+
+@lru_cache(maxsize=64)
+def _board_statements(street_scoped: bool, filtered_by: tuple[str, ...]) -> tuple[Select, tuple[Select, Select], Select]:
+    """The board's statements for one shape of request (at most 2 x 16), values as bound parameters:
+    built once, so neither the expressions nor their cache keys are made again on every request."""
+    query = select(projects).order_by(projects.c.street_code, projects.c.id)
+    if street_scoped:
+        query = query.where(projects.c.street_code == bindparam("principal_street"))
+    for name in filtered_by:
+        query = query.where(projects.c[name] == bindparam(f"filter_{name}"))
+    ids = query.with_only_columns(projects.c.id).order_by(None)  # the nodes of these projects: one subquery
+    overdue = (select(problems.c.project_id, func.count())
+               .where(problems.c.state == "open", problems.c.due_on < bindparam("as_of"),
+                      problems.c.project_id.is_not(None))
+               .group_by(problems.c.project_id))
+    return query, _node_statements(ids), overdue
+
+
 async def board(session, principal: Principal, cfg: RegistryConfig, as_of: date,
                 filters: dict[str, Any]) -> list[dict[str, Any]]:
-    query = select(projects).order_by(projects.c.street_code, projects.c.id)
-    if principal.role == "street":
-        query = query.where(projects.c.street_code == principal.street_code)
-    for name in ("street_code", "state", "type", "target_level"):
-        if filters.get(name):
-            query = query.where(projects.c[name] == filters[name])
-    rows = (await session.execute(query)).all()
-    nodes = await next_nodes(session, [r.id for r in rows])
-    overdue = dict((await session.execute(
-        select(problems.c.project_id, func.count()).where(problems.c.state == "open", problems.c.due_on < as_of,
-                                                          problems.c.project_id.is_not(None))
-        .group_by(problems.c.project_id))).all()) if rows else {}
+    street_scoped = principal.role == "street"
+    filtered_by = tuple(name for name in BOARD_FILTERS if filters.get(name))
+    query, node_statements, overdue_statement = _board_statements(street_scoped, filtered_by)
+    params: dict[str, Any] = {f"filter_{name}": filters[name] for name in filtered_by}
+    if street_scoped:
+        params["principal_street"] = principal.street_code
+    rows = (await session.execute(query, params)).all()
+    nodes = await _next_nodes(session, node_statements, params) if rows else {}
+    overdue = dict((await session.execute(overdue_statement, {"as_of": as_of})).all()) if rows else {}
     out = []
     for r in rows:
         node = nodes.get(r.id)
