@@ -311,35 +311,30 @@ class OidcClient:
             raise jwt.InvalidTokenError("nonce does not match the sign-in request")
         return claims
 
-    async def refresh(self, refresh_token: str) -> dict[str, Any]:
-        """grant_type=refresh_token (RFC 6749 §6); a refusal means the session is over (401)."""
+    async def _token(self, form: dict[str, str]) -> httpx.Response:
+        """One call to the provider's token endpoint (with the client secret when there is one)."""
         disco = await self.discovery()
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.settings.oidc_client_id}
+        form = {**form, "client_id": self.settings.oidc_client_id}
         if self.settings.oidc_client_secret:
             form["client_secret"] = self.settings.oidc_client_secret
         try:
-            r = await self.http.post(disco["token_endpoint"], data=form, timeout=15,
-                                     headers={"Accept": "application/json"})
+            return await self.http.post(disco["token_endpoint"], data=form, timeout=15,
+                                        headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
             raise Problem(502, "Bad Gateway", f"the sign-in provider is unreachable: {exc}",
                           type_="oidc-unavailable") from exc
+
+    async def refresh(self, refresh_token: str) -> dict[str, Any]:
+        """grant_type=refresh_token (RFC 6749 §6); a refusal means the session is over (401)."""
+        r = await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
         if r.status_code != 200:
             raise Problem(401, "Unauthorized", "the sign-in provider refused to renew the session; sign in again",
                           type_="session-expired")
         return r.json()
 
     async def exchange(self, code: str, verifier: str) -> dict[str, Any]:
-        disco = await self.discovery()
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.settings.oidc_redirect_uri,
-                "client_id": self.settings.oidc_client_id, "code_verifier": verifier}
-        if self.settings.oidc_client_secret:
-            form["client_secret"] = self.settings.oidc_client_secret
-        try:
-            r = await self.http.post(disco["token_endpoint"], data=form, timeout=15,
-                                     headers={"Accept": "application/json"})
-        except httpx.HTTPError as exc:
-            raise Problem(502, "Bad Gateway", f"the sign-in provider is unreachable: {exc}",
-                          type_="oidc-unavailable") from exc
+        r = await self._token({"grant_type": "authorization_code", "code": code,
+                               "redirect_uri": self.settings.oidc_redirect_uri, "code_verifier": verifier})
         if r.status_code != 200:
             raise Problem(401, "Unauthorized", f"the sign-in provider refused the code: {r.text[:300]}",
                           type_="oidc-refused")
