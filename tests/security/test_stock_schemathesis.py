@@ -108,6 +108,40 @@ def failures_in(report: Path) -> tuple[list[str], Counter]:
     return unexcused, excused
 
 
+def checks_run(report: Path) -> int:
+    """How many checks the report says were run (a run that tested nothing must not pass)."""
+    total = 0
+    for line in report.read_text().splitlines():
+        (kind, body), = json.loads(line).items()
+        if kind == "ScenarioFinished":
+            total += sum(len(checks) for checks in body["recorder"].get("checks", {}).values())
+    return total
+
+
+def _scenario(check: str, status: str, problem: str) -> str:
+    body = base64.b64encode(json.dumps({"type": f"https://fc.example/problems/{problem}"}).encode()).decode()
+    return json.dumps({"ScenarioFinished": {"recorder": {
+        "checks": {"c1": [{"name": check, "status": status,
+                           "failure_info": {"failure": {"code": "ST202", "title": "refused", "message": "m"}}}]},
+        "interactions": {"c1": {"request": {"method": "POST", "uri": "http://x/api/v1/y"},
+                                "response": {"status_code": 422, "content": {"$base64": body}}}}}}})
+
+
+def test_the_report_reader_excuses_only_named_rules_and_counts_checks(tmp_path):
+    report = tmp_path / "r.ndjson"
+    report.write_text("\n".join([
+        _scenario("positive_data_acceptance", "failure", "bad-cursor"),  # a named domain rule: excused
+        _scenario("positive_data_acceptance", "failure", "something-else"),  # not on the list
+        _scenario("not_a_server_error", "failure", "bad-cursor"),  # named, but only acceptance is excused
+        _scenario("status_code_conformance", "success", ""),
+        json.dumps({"FatalError": {"message": "schemathesis died"}}),
+    ]))
+    unexcused, excused = failures_in(report)
+    assert excused == Counter({"bad-cursor": 1})
+    assert len(unexcused) == 3 and any("FatalError" in u for u in unexcused)
+    assert checks_run(report) == 4
+
+
 @pytest.fixture(scope="module")
 def sampled_platform(platform):
     sys.path.insert(0, str(ROOT))
@@ -137,3 +171,6 @@ def test_stock_schemathesis_finds_nothing(sampled_platform, service, role, tmp_p
     unexcused, excused = failures_in(tmp_path / "run.ndjson")
     print(f"documented exceptions seen: {dict(excused)}")
     assert not unexcused, "\n".join(unexcused[:40])
+    # 0: nothing found, 1: failures found (all excused above); anything else is schemathesis itself failing.
+    assert run.returncode in (0, 1), run.stdout[-3000:] + run.stderr[-3000:]
+    assert checks_run(tmp_path / "run.ndjson") > 0, "the run checked nothing"
