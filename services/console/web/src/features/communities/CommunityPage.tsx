@@ -24,7 +24,9 @@ interface Portrait {
 }
 const MONEY_LABEL: Record<string, string> = { approved_fen: '核定奖补', paid_fen: '已拨付', recovery_due_fen: '待追回', award_fen: '奖补标准' }
 
-function Documents({ community }: { community: Community }) {
+/** A community's archive documents (一社一档): every version, upload of a new one, download. From a project's
+ * page, an upload is filed as that project's document (``project_id``). */
+export function Documents({ communityId, projectId }: { communityId: string; projectId?: string }) {
   const qc = useQueryClient()
   const session = useSession()
   const [kind, setKind] = useState('survey')
@@ -37,8 +39,9 @@ function Documents({ community }: { community: Community }) {
     const form = new FormData()
     form.append('file', file)
     form.append('kind', kind)
+    if (projectId) form.append('project_id', projectId)
     try {
-      await uploadWithProgress(apiUrl('registry', `/communities/${community.id}/documents`), form, setPct)
+      await uploadWithProgress(apiUrl('registry', `/communities/${communityId}/documents`), form, setPct)
       await qc.invalidateQueries({ queryKey: ['registry'] })
     } catch (e) {
       setError(e)
@@ -59,7 +62,7 @@ function Documents({ community }: { community: Community }) {
         </Space>
       )}
       <ProblemAlert error={error} onClose={() => setError(null)} />
-      <CursorTable<Doc> service="registry" path={`/communities/${community.id}/documents`} rowKey="id" columns={[
+      <CursorTable<Doc> service="registry" path={`/communities/${communityId}/documents`} rowKey="id" columns={[
         { title: '类别', dataIndex: 'kind', render: (k: string) => label(DOCUMENT_KIND, k) },
         { title: '版本', dataIndex: 'version', render: (v: number) => `第 ${v} 版` },
         { title: '文件', dataIndex: 'filename' },
@@ -137,7 +140,7 @@ export function CommunityPage() {
               { label: '位置', children: c.location ? `${c.location.lat}, ${c.location.lon}` : '—' },
               { label: '摸底缺项', children: c.survey_missing.length ? c.survey_missing.map((m) => <Tag key={m} color="orange">{label(SURVEY_FIELD, m)}</Tag>) : <Tag color="green">齐全</Tag> },
             ]} />
-            <Card size="small" title="档案文件"><Documents community={c} /></Card>
+            <Card size="small" title="档案文件"><Documents communityId={c.id} /></Card>
           </Space>
         ) },
         { key: 'portrait', label: '一社一画像', children: <PortraitView id={c.id} /> },

@@ -14,6 +14,7 @@ import { useStreetName } from '../../components/StreetSelect'
 import type { Milestone, Project } from './api'
 import { getHistory, getMilestones, getProject } from './api'
 import { ProjectActions } from './ProjectActions'
+import { Documents } from '../communities/CommunityPage'
 import { RepaymentButton } from '../funding/actions'
 
 interface Indicator { code: string; scenario: string; kind: string; title_zh: string }
@@ -275,6 +276,15 @@ export function ProjectPage() {
           { key: 'evaluation', label: '三化九场景评价', children: <EvaluationTab project={p} /> },
           { key: 'acceptance', label: '验收', children: <AcceptancesTab project={p} /> },
           { key: 'money', label: '资金', children: <FundingTab projectId={p.id} /> },
+          { key: 'documents', label: '文件', children: (
+            <Space direction="vertical" style={{ width: '100%' }} data-testid="project-documents">
+              {p.community_ids.map((c) => (
+                <Card key={c} size="small" title={<span>社区档案 <Link to={`/communities/${c}`}>查看社区</Link></span>}>
+                  <Documents communityId={c} projectId={p.id} />
+                </Card>
+              ))}
+            </Space>
+          ) },
         ]} />
       </Card>
     </Space>
