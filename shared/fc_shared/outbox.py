@@ -147,9 +147,12 @@ class OutboxRelay:
                     await self.update_gauges()
                 if sent < BATCH:
                     self.signal.clear()
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+                    # arrives as the signal is set, and the stopping relay would then run on forever.
                     try:
-                        await asyncio.wait_for(self.signal.wait(), timeout=0.5)
-                    except asyncio.TimeoutError:
+                        async with asyncio.timeout(0.5):
+                            await self.signal.wait()
+                    except TimeoutError:
                         pass
             except asyncio.CancelledError:
                 await self._drop_producer()

@@ -30,7 +30,8 @@ async def every(interval_s: float, tick: Callable[[], Awaitable[object]], *, nam
         if wake is None or failed:  # a failing tick waits the interval even when woken: no hot loop
             await asyncio.sleep(interval_s)
         else:
-            try:
-                await asyncio.wait_for(wake.wait(), interval_s)
+            try:  # asyncio.timeout: wait_for (3.11) may swallow a cancellation that meets the wake-up
+                async with asyncio.timeout(interval_s):
+                    await wake.wait()
             except TimeoutError:
                 pass
