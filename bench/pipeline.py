@@ -30,7 +30,8 @@ from fc_shared.db import new_metadata, spine_tables  # noqa: E402
 from fc_shared.events import TOPIC_NOTIFY, dead_letter_topic  # noqa: E402
 from fc_shared.kafka import make_consumer, make_producer  # noqa: E402
 from fc_shared.settings import ServiceSettings  # noqa: E402
-from fc_devtools.testing import Broker, create_pg_database, drop_pg_database, platform_settings  # noqa: E402
+from fc_devtools.testing import (Broker, async_wait_until, create_pg_database, drop_pg_database,  # noqa: E402
+                                 platform_settings)
 
 metadata = new_metadata()
 spine = spine_tables(metadata)
@@ -47,12 +48,9 @@ async def count(runtime, stmt) -> int:
         return (await s.execute(stmt)).scalar_one()
 
 
-async def poll_until(predicate, what: str, timeout_s: float = 600.0, interval: float = 0.02) -> float:
-    deadline = time.perf_counter() + timeout_s
-    while not await predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"{what} did not finish within {timeout_s} s")
-        await asyncio.sleep(interval)
+async def poll_until(predicate, what: str, interval: float) -> float:
+    """Wait (10 minutes at most) until ``predicate()``; the moment it held."""
+    await async_wait_until(predicate, 600, interval, message=what)
     return time.perf_counter()
 
 

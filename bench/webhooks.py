@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from fc_shared.events import TOPIC_FUNDING, Event  # noqa: E402
 from fc_shared.webhooks import headers_for  # noqa: E402
-from fc_devtools.testing import (TEST_SECRET, TEST_TODAY, Broker, ServiceProcess, auth,  # noqa: E402
+from fc_devtools.testing import (TEST_SECRET, TEST_TODAY, Broker, ServiceProcess, async_wait_until, auth,  # noqa: E402
                                  create_pg_database, drop_pg_database, free_port, migrate)
 
 
@@ -90,14 +90,6 @@ async def received(client: httpx.AsyncClient, url: str) -> int:
     return int((await client.get(url + "/count")).text)
 
 
-async def wait_for(predicate, what: str, timeout_s: float = 600.0, interval: float = 0.01) -> None:
-    deadline = time.perf_counter() + timeout_s
-    while not await predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout_s} s")
-        await asyncio.sleep(interval)
-
-
 def disbursed(i: int) -> Event:
     project = str(uuid.uuid4())
     return Event(type="fc.subsidy.disbursed", source="/funding", subject=project, data={
@@ -141,7 +133,7 @@ async def notify_run(notify_url: str, db_url: str, receiver_url: str, bootstrap:
 
         async def queued() -> bool:
             return await count_deliveries(db_url, "pending") >= n
-        await wait_for(queued, f"{n} deliveries queued", interval=0.2)
+        await async_wait_until(queued, 600, 0.2, message=f"{n} deliveries queued")
         queued_s = time.perf_counter() - published
         before = await received(client, receiver_url)
         start = time.perf_counter()
@@ -149,12 +141,12 @@ async def notify_run(notify_url: str, db_url: str, receiver_url: str, bootstrap:
 
         async def all_received() -> bool:
             return await received(client, receiver_url) - before >= n
-        await wait_for(all_received, f"{n} webhooks received")
+        await async_wait_until(all_received, 600, 0.01, message=f"{n} webhooks received")
         received_s = time.perf_counter() - start
 
         async def all_recorded() -> bool:
             return await count_deliveries(db_url, "delivered") >= n
-        await wait_for(all_recorded, "every attempt recorded")
+        await async_wait_until(all_recorded, 600, 0.01, message="every attempt recorded")
         recorded_s = time.perf_counter() - start
         return received_s, {"recorded_s": recorded_s, "secret": sub["secret"], "queued_s": queued_s}
 
