@@ -35,6 +35,7 @@ from .metrics import MetricsMiddleware
 from .outbox import OutboxRelay, republish_since
 from .settings import ServiceSettings
 from .strict import InputModel, IsoDateTime
+from .tasks import cancel_and_wait
 from .uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,7 @@ class Runtime:
         await every(86400, self.prune_audit, name="audit-retention")
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await cancel_and_wait(self.tasks)
         self.tasks.clear()
         await self.engine.dispose()
         self.read_sessions.dispose()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from fc_shared.periodic import every
+from fc_shared.tasks import cancel_and_wait
 
 from ..adapters.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_LATENCY
 from ..adapters.webhook_http import send_webhook, webhook_client
@@ -50,11 +51,8 @@ class Dispatcher:
                 await every(self.settings.dispatch_interval_s, lambda: self.tick(client), name="webhook dispatcher",
                             wake=self.wake)
             finally:
-                for task in self.tasks:
-                    task.cancel()
-                await asyncio.gather(*self.tasks, return_exceptions=True)
-                recorder.cancel()
-                await asyncio.gather(recorder, return_exceptions=True)
+                await cancel_and_wait(set(self.tasks))
+                await cancel_and_wait([recorder])
                 await self.flush()  # what was sent before the stop is recorded, not sent again
 
     async def tick(self, client: httpx.AsyncClient) -> int:
