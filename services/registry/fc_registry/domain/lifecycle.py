@@ -171,8 +171,14 @@ def inspection_target(event_type: str, state: str, accepted_level: str | None,
     return target
 
 
+def accepted_within_task_year(task_year: int | None, accepted_on: date) -> bool:
+    """F4: an acceptance on or before 31 December of the task year (or of a project with no task year) leaves
+    nothing for the year end to announce: its year-end deadline is resolved."""
+    return task_year is None or accepted_on <= date(task_year, 12, 31)
+
+
 def year_end_announcement_due(task_year: int, as_of: date, state: str, first_accepted_on: date | None) -> bool:
     """F4: announced once the task year has ended (from 1 January on), unless accepted by 31 December or cancelled."""
     if as_of < date(task_year + 1, 1, 1) or state == "cancelled":
         return False
-    return first_accepted_on is None or first_accepted_on > date(task_year, 12, 31)
+    return first_accepted_on is None or not accepted_within_task_year(task_year, first_accepted_on)

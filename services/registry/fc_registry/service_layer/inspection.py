@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from fc_shared.events import Event
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import bulletins, evaluations, projects, subsidy_approvals, subsidy_entries
-from ..domain.lifecycle import inspection_target
+from ..domain.lifecycle import accepted_within_task_year, inspection_target
 from ..domain.projects import higher_level
 from .common import resolve_deadline, save_project, snapshot
 from .config import get_config
@@ -57,7 +57,7 @@ async def apply_inspection_event(uow: UnitOfWork, event: Event) -> None:
                    _note(data), decided_on)
     if target == "accepted":
         await resolve_deadline(uow, f"creation:{project_id}")
-        if project["task_year"] is None or project["accepted_on"] <= date(project["task_year"], 12, 31):
+        if accepted_within_task_year(project["task_year"], project["accepted_on"]):
             await resolve_deadline(uow, f"year_end:{project_id}")
     uow.emit("fc.project.state_changed", project_id, {
         **snapshot(project), "from_state": from_state, "to_state": target, "cause": event.type,
