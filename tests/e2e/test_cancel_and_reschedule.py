@@ -11,7 +11,7 @@ import pytest
 from fc_devtools.testing import TEST_SECRET, TEST_TODAY, wait_until
 from tools.flows import Driver
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]  # task years and interims are counted from the district day
 CNY = 100  # fen
 INTERIM = 7_000_000 * CNY  # F4: min(70% × 10,000,000, 7,000,000) for a city target
 
