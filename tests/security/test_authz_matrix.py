@@ -22,7 +22,7 @@ from authz import PRINCIPALS, probe  # noqa: E402
 from fc_devtools.testing import TEST_SECRET, TEST_TODAY, auth, wait_until  # noqa: E402
 from tools.flows import Driver, expenditure  # noqa: E402
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.calendar]  # its fixture approves a project dated from the district day; year closes depend on the day
 SERVICES = ("registry", "funding", "inspection", "notify")
 
 MATRIX = {
