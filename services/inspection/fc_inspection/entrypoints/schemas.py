@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from fc_shared.params import IsoDate, ProgrammeMonth
+from fc_shared.params import IsoDate, ProgrammeDate, ProgrammeMonth
 from fc_shared.strict import NON_BLANK, InputModel
 from fc_shared.money import Fen
 
@@ -120,7 +120,7 @@ class ReviewIn(Strict):
 class ResultIn(Strict):
     passed: bool = Field(strict=True)
     level: Level
-    decided_on: IsoDate
+    decided_on: ProgrammeDate  # the programme's calendar, as the signed webhook (service_layer.integrations)
     reference: str = Field(min_length=1, max_length=200, pattern=NON_BLANK, description="the decision's 文号 (required)")
     document_id: str | None = Field(None, min_length=1, max_length=36,
                                     description="paper results: the scanned decision, uploaded to registry as a "

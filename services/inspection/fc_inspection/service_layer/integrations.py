@@ -4,15 +4,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from fc_shared.audit import Actor
 from fc_shared.errors import Problem
+from fc_shared.params import ProgrammeDate
+from fc_shared.strict import NON_BLANK, InputModel
 from fc_shared.uow import UnitOfWork, utcnow
 from fc_shared.webhooks import SignatureError, new_secret, verify
 
@@ -20,16 +21,33 @@ from ..adapters.tables import integrations, webhook_messages
 from . import acceptances as acc
 
 
-class WebhookResult(BaseModel):
-    """The body a province/city system signs: which acceptance, and its result."""
+class WebhookResult(InputModel):
+    """The body a province/city system signs: which acceptance, and its result.
 
-    model_config = ConfigDict(extra="forbid")
+    Read like every request body (fc_shared.strict: unknown fields refused, no number or boolean as a date) and
+    with the fields of ``POST /acceptances/{id}/result`` (entrypoints.schemas.ResultIn): a signature proves who
+    sent a body, not that it is well formed."""
 
     acceptance_id: str = Field(min_length=1, max_length=36)
     passed: bool = Field(strict=True)
-    level: str = Field(pattern="^(city|province)$")
-    decided_on: date
-    reference: str = Field(min_length=1, max_length=200)
+    level: Literal["city", "province"]
+    decided_on: ProgrammeDate
+    reference: str = Field(min_length=1, max_length=200, pattern=NON_BLANK, description="the decision's 文号")
+
+
+def _parse(body: bytes) -> WebhookResult:
+    """The body as a result, refused as the API refuses any other body: 400 if it is no JSON, 422 otherwise."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise Problem(400, "Malformed JSON", "The request body is not valid JSON.", type_="malformed-json",
+                      errors=[{"loc": ["body"], "msg": str(exc), "type": "json_invalid"}]) from None
+    try:
+        return WebhookResult.model_validate(data)
+    except ValidationError as exc:
+        raise Problem(422, "Validation failed", "The request did not pass validation.", type_="validation",
+                      errors=[{"loc": ["body", *(str(p) for p in e.get("loc", ()))], "msg": str(e.get("msg", "")),
+                               "type": str(e.get("type", ""))} for e in exc.errors()]) from None
 
 
 def _unauthorized(detail: str) -> Problem:
@@ -65,13 +83,7 @@ async def receive(new_uow: Callable[[], UnitOfWork], integration_id: str, header
         except SignatureError as exc:
             raise _unauthorized(f"webhook rejected: {exc}") from None
         uow.act_as(Actor(f"integration:{integration_id}", "integration", row.scope))  # signed, no bearer token
-        try:
-            result = WebhookResult.model_validate(json.loads(body))
-        except (ValueError, ValidationError) as exc:
-            errors = exc.errors() if isinstance(exc, ValidationError) else [{"msg": str(exc)}]
-            raise Problem(422, "Validation failed", "the webhook body is not a result",
-                          type_="validation", errors=[{"loc": [str(p) for p in e.get("loc", ())],
-                                                       "msg": str(e.get("msg", ""))} for e in errors]) from None
+        result = _parse(body)
         try:
             await uow.session.execute(webhook_messages.insert().values(
                 integration_id=integration_id, webhook_id=webhook_id, received_at=utcnow()))

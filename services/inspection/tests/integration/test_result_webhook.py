@@ -72,3 +72,48 @@ async def test_signed_result_webhook(inspection_app, kit):
                                                                      body))
         assert r.status_code == 200 and r.json()["applied"] is False  # the same result again: no second effect
         assert len(await kit.outbox(app, project.id, "fc.acceptance.passed")) == 1
+
+
+async def test_a_signed_body_is_still_read_strictly(inspection_app, kit):
+    """A valid signature proves the sender, not the body: a number, a boolean or text that is no programme date as
+    `decided_on` is refused like any invalid body (422 problem, or 400 for no JSON), and nothing is recorded."""
+    app = inspection_app
+    async with app_client(app) as client:
+        city = (await client.post("/api/v1/integrations", json={"scope": "city", "name": "市系统"},
+                                  headers=OFFICE)).json()
+        project = await kit.approved_project(app)
+        acc = await kit.district_reviewed(client, project)
+        url = f"/api/v1/integrations/{city['id']}/results"
+        good = {"acceptance_id": acc["id"], "passed": True, "level": "city", "decided_on": "2026-10-21",
+                "reference": "市验〔2026〕31号"}
+        # The result route refuses these bodies with this shape; the webhook must answer alike.
+        routed = await client.post(f"/api/v1/acceptances/{acc['id']}/result",
+                                   json={k: v for k, v in good.items() if k != "acceptance_id"} | {"decided_on": 0},
+                                   headers=auth("integration", scope="city"))
+        assert routed.status_code == 422 and routed.json()["type"].endswith("/validation"), routed.text
+
+        bad = [{"decided_on": 0}, {"decided_on": True}, {"decided_on": "0"}, {"decided_on": 1.5e9},
+               {"decided_on": "1970-01-01"}, {"decided_on": "0001-01-01"}, {"decided_on": "9999-12-31"},
+               {"decided_on": "2026-02-30"}, {"passed": 1}, {"level": "county"}, {"reference": " "},
+               {"extra": "field"}]
+        for change in bad:
+            body = json.dumps(good | change).encode()
+            r = await client.post(url, content=body, headers=headers_for([city["secret"]],
+                                                                         f"msg_{uuid.uuid4().hex}", body))
+            assert r.status_code == 422, (change, r.text)
+            problem = r.json()
+            assert r.headers["content-type"] == "application/problem+json"
+            assert problem["type"] == routed.json()["type"] and problem["title"] == routed.json()["title"]
+            assert problem["errors"] and all(set(e) == {"loc", "msg", "type"} and e["loc"][0] == "body"
+                                             for e in problem["errors"]), problem
+        assert any("extra" in e["loc"] for e in problem["errors"])  # the last body: the unknown field is named
+
+        for raw in (b"{not json", b"\xff\xfe"):
+            r = await client.post(url, content=raw, headers=headers_for([city["secret"]],
+                                                                        f"msg_{uuid.uuid4().hex}", raw))
+            assert r.status_code == 400 and r.json()["type"].endswith("/malformed-json"), r.text
+
+        assert await kit.count(app, t.webhook_messages) == 0
+        assert await kit.outbox(app, project.id, "fc.acceptance.passed") == []
+        view = (await client.get(f"/api/v1/acceptances/{acc['id']}", headers=project.headers)).json()
+        assert view["state"] == "district_reviewed" and not view.get("result")
