@@ -86,3 +86,10 @@ export function basisText(basis: string): string {
   if (!(what in WHAT)) return basis
   return `${WHAT[what]}${arg ? `（${LEVEL[arg] ?? arg}）` : ''}`
 }
+/** Kinds of alert in notify's inbox (its type names the event: fc.deadline.approaching → deadline_approaching). */
+export const ALERT_TYPE: Record<string, string> = {
+  deadline_approaching: '期限临近', deadline_breached: '期限逾期', summary_overdue: '总结逾期',
+  subsidy_approved: '补助核定', subsidy_disbursed: '补助拨付', subsidy_recovery_due: '补助追回',
+  budget_exceeded: '预算超支', webhook_endpoint_disabled: '推送端点停用',
+  acceptance_passed: '验收通过', acceptance_failed: '验收未通过',
+}

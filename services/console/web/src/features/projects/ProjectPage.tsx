@@ -16,6 +16,7 @@ import { getHistory, getMilestones, getProject } from './api'
 import { ProjectActions } from './ProjectActions'
 import { Documents } from '../communities/CommunityPage'
 import { RepaymentButton } from '../funding/actions'
+import { ProjectAlerts } from '../alerts/ProjectAlerts'
 
 interface Indicator { code: string; scenario: string; kind: string; title_zh: string }
 interface Catalogue { version: number; indicators: Indicator[] }
@@ -75,7 +76,7 @@ function Milestones({ project }: { project: Project }) {
           { title: '实际完成', dataIndex: 'actual_on', render: ymd },
         ]} />
       </Card>
-      <Card size="small" title="期限与预警">
+      <Card size="small" title="期限">
         {deadlines.error && <ProblemAlert error={deadlines.error} />}
         <Table<Deadline> size="small" rowKey="key" pagination={false} dataSource={deadlines.data?.items ?? []} columns={[
           { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) },
@@ -83,6 +84,9 @@ function Milestones({ project }: { project: Project }) {
           { title: '剩余天数', dataIndex: 'days_left' },
           { title: '状态', render: (_: unknown, d) => d.breached ? <Tag color="red">已超期</Tag> : d.resolved ? <Tag>已完成</Tag> : <Tag color="blue">进行中</Tag> },
         ]} />
+      </Card>
+      <Card size="small" title="预警提醒" data-testid="project-alerts">
+        <ProjectAlerts projectId={project.id} />
       </Card>
     </Space>
   )
