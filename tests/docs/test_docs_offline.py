@@ -142,6 +142,89 @@ def test_no_html_served_references_another_origin(platform):
     assert {f"{s} /docs" for s in SERVICE_MODULES} <= set(scanned), scanned
 
 
+
+# --- the console: the built single-page app, or the page saying it is not built ---------------------------------
+
+CONSOLE_WEB_DIST = Path(__file__).resolve().parents[2] / "services" / "console" / "web" / "dist"
+# Paths the console answers with HTML: the app's own routes (React Router's), and any other path (its fallback).
+CONSOLE_PAGES = ["/", "/board", "/projects/1", "/signin", "/no-such-page", "/assets/../index.html"]
+# A JavaScript module's static and dynamic imports: import{a}from"./x.js", import "./x.js", import("./x.js").
+_JS_IMPORTS = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["']((?:https?:)?//[^"']*|\.{1,2}/[^"']+|/[^"']+)["']""")
+
+
+def _console_app(web_dir: Path):
+    from fc_console.main import create_app
+    from fc_console.settings import ConsoleSettings
+    from fc_shared.settings import PlatformSettings
+
+    return create_app(ConsoleSettings(web_dir=web_dir, platform=PlatformSettings(env="development")))
+
+
+async def _console_html_is_same_origin(web_dir: Path) -> tuple[list[str], set[str]]:
+    """Fetch every console page, check it as the services' pages are checked, and follow its JS and CSS (and the
+    JS modules those import) to check they are served by the console too. Returns the pages and assets scanned."""
+    from fc_devtools.testing import app_client
+
+    base = "http://console.test"
+    scanned: list[str] = []
+    followed: set[str] = set()
+    app = _console_app(web_dir)
+    async with app_client(app, base_url=base) as client:
+        for path in CONSOLE_PAGES:
+            url = base + path
+            response = await client.get(url)
+            assert response.headers.get("content-type", "").startswith("text/html"), (path, response.headers)
+            scanned.append(path)
+            parser = _AssetRefs()
+            parser.feed(response.text)
+            assert not _outside(url, parser.refs), f"{path} loads {_outside(url, parser.refs)}"
+            absolute = re.findall(r"https?://[^\s\"'<>)]+", response.text)
+            assert not _outside(url, absolute), f"{path} names {_outside(url, absolute)}"
+            csp = response.headers.get("content-security-policy", "")
+            assert "script-src 'self'" in csp and "http" not in csp, f"{path}: {csp!r}"
+            pending = [urljoin(url, ref) for ref in parser.refs if not ref.startswith(("data:", "#"))]
+            seen: set[str] = set()
+            while pending:
+                asset = pending.pop()
+                if asset in seen:
+                    continue
+                seen.add(asset)
+                got = await client.get(asset)
+                assert got.status_code == 200, f"{path} references {asset}, which the console does not serve"
+                if asset.endswith(".css"):
+                    refs = _css_urls(got.text)
+                    assert not _outside(asset, refs), f"{asset} loads {_outside(asset, refs)}"
+                    pending += [urljoin(asset, r) for r in refs if not r.startswith("data:")]
+                elif asset.endswith((".js", ".mjs")):
+                    refs = _JS_IMPORTS.findall(got.text)
+                    assert not _outside(asset, refs), f"{asset} imports {_outside(asset, refs)}"
+                    pending += [urljoin(asset, r) for r in refs]
+            followed |= seen
+    return scanned, followed
+
+
+async def test_the_console_page_when_its_front_end_is_not_built_references_no_other_origin(tmp_path):
+    from fc_console.main import NOT_BUILT
+
+    from fc_devtools.testing import app_client
+
+    assert await _console_html_is_same_origin(tmp_path) == (CONSOLE_PAGES, set())
+    async with app_client(_console_app(tmp_path)) as client:
+        r = await client.get("/board")
+    assert r.status_code == 503 and r.text == NOT_BUILT  # the page checked above is the not-built page
+
+
+async def test_the_built_console_references_no_other_origin():
+    index = CONSOLE_WEB_DIST / "index.html"
+    if not index.is_file():
+        pytest.skip("the console's front end is not built here (make install builds it; CI does)")
+    pages, assets = await _console_html_is_same_origin(CONSOLE_WEB_DIST)
+    assert pages == CONSOLE_PAGES
+    # The scan followed the bundle itself: the entry module, its stylesheet, and the modules it imports.
+    bundle = {urlsplit(a).path for a in assets}
+    assert any(p.endswith(".css") for p in bundle) and sum(p.endswith(".js") for p in bundle) >= 2, bundle
+
+
 # Drives the page as a person would: Authorize with a bearer token, then "Try it out" on a list.
 AUTHORIZE_AND_TRY = """
 (async () => {
