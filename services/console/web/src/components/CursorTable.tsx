@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { Button, Space, Table, Typography } from 'antd'
 import type { TableProps } from 'antd'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
@@ -16,9 +16,13 @@ interface Props<T> extends Omit<TableProps<T>, 'dataSource' | 'pagination' | 'lo
 
 /** A table paged on the server by the API's cursor: one page in memory, 上一页 / 下一页. */
 export function CursorTable<T extends object>({ service, path, query = {}, pageSize = 20, queryKey = [], ...rest }: Props<T>) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null])
-  const filterKey = JSON.stringify(query)
-  useEffect(() => setCursors([null]), [filterKey, path])
+  // The cursors belong to one filter: another filter (or path) starts at its first page at once, never asking
+  // with a cursor of the previous one.
+  const filterKey = JSON.stringify([path, query])
+  const [state, setState] = useState<{ key: string; cursors: (string | null)[] }>({ key: filterKey, cursors: [null] })
+  const cursors = state.key === filterKey ? state.cursors : [null]
+  const setCursors = (f: (c: (string | null)[]) => (string | null)[]) =>
+    setState((s) => ({ key: filterKey, cursors: f(s.key === filterKey ? s.cursors : [null]) }))
   const cursor = cursors[cursors.length - 1]
   const q = useQuery({
     queryKey: [service, path, query, cursor, pageSize, ...queryKey],
