@@ -56,16 +56,15 @@ function Milestones({ project }: { project: Project }) {
   const qc = useQueryClient()
   const session = useSession()
   const q = useQuery({ queryKey: ['registry', 'milestones', project.id], queryFn: () => getMilestones(project.id) })
-  const deadlines = useQuery({
-    queryKey: ['registry', 'deadlines', project.id],
-    queryFn: () => api<Page<Deadline>>('registry', '/deadlines', { query: { project_id: project.id, limit: 50 } }),
-  })
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Card size="small" title="时间节点" extra={(session.role === 'street' || session.role === 'district_office') &&
         <FormModalButton<{ title: string; planned_on: { format: (f: string) => string } }> label="添加节点" title="添加时间节点"
           onSubmit={(v) => api('registry', `/projects/${project.id}/milestones`, { json: { title: v.title, planned_on: v.planned_on.format('YYYY-MM-DD') } })}
-          onDone={() => qc.invalidateQueries({ queryKey: ['registry', 'milestones', project.id] })}>
+          onDone={() => {
+            qc.invalidateQueries({ queryKey: ['registry', 'milestones', project.id] })
+            qc.invalidateQueries({ queryKey: ['registry', '/deadlines'] }) // a milestone is followed as a deadline
+          }}>
           <Form.Item name="title" label="节点名称" rules={[{ required: true }]}><Input /></Form.Item>
           <Form.Item name="planned_on" label="计划完成日期" rules={[{ required: true }]}><DatePicker format="YYYY-MM-DD" /></Form.Item>
         </FormModalButton>}>
@@ -77,13 +76,13 @@ function Milestones({ project }: { project: Project }) {
         ]} />
       </Card>
       <Card size="small" title="期限">
-        {deadlines.error && <ProblemAlert error={deadlines.error} />}
-        <Table<Deadline> size="small" rowKey="key" pagination={false} dataSource={deadlines.data?.items ?? []} columns={[
-          { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) },
-          { title: '到期日', dataIndex: 'due_on', render: ymd },
-          { title: '剩余天数', dataIndex: 'days_left' },
-          { title: '状态', render: (_: unknown, d) => d.breached ? <Tag color="red">已超期</Tag> : d.resolved ? <Tag>已完成</Tag> : <Tag color="blue">进行中</Tag> },
-        ]} />
+        <CursorTable<Deadline> service="registry" path="/deadlines" query={{ project_id: project.id }} rowKey="key"
+          pageSize={10} size="small" columns={[
+            { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) },
+            { title: '到期日', dataIndex: 'due_on', render: ymd },
+            { title: '剩余天数', dataIndex: 'days_left' },
+            { title: '状态', render: (_: unknown, d) => d.breached ? <Tag color="red">已超期</Tag> : d.resolved ? <Tag>已完成</Tag> : <Tag color="blue">进行中</Tag> },
+          ]} />
       </Card>
       <Card size="small" title="预警提醒" data-testid="project-alerts">
         <ProjectAlerts projectId={project.id} />
@@ -148,19 +147,15 @@ function EvaluationTab({ project }: { project: Project }) {
 }
 
 function AcceptancesTab({ project }: { project: Project }) {
-  const q = useQuery({
-    queryKey: ['inspection', 'acceptances', project.id],
-    queryFn: () => api<Page<Acceptance>>('inspection', '/acceptances', { query: { project_id: project.id, limit: 50 } }),
-  })
   return (
     <>
-      {q.error && <ProblemAlert error={q.error} />}
-      <Table<Acceptance> size="small" rowKey="id" pagination={false} dataSource={q.data?.items ?? []} columns={[
-        { title: '级别', dataIndex: 'level', render: (l: string) => label(LEVEL, l) },
-        { title: '申请日期', dataIndex: 'applied_on', render: ymd },
-        { title: '状态', dataIndex: 'state', render: (s: string) => label(ACCEPTANCE_STATE, s) },
-        { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.map((x) => label(DEPARTMENT, x)).join('、') : '—' },
-      ]} />
+      <CursorTable<Acceptance> service="inspection" path="/acceptances" query={{ project_id: project.id }} rowKey="id"
+        pageSize={10} size="small" columns={[
+          { title: '级别', dataIndex: 'level', render: (l: string) => label(LEVEL, l) },
+          { title: '申请日期', dataIndex: 'applied_on', render: ymd },
+          { title: '状态', dataIndex: 'state', render: (s: string) => label(ACCEPTANCE_STATE, s) },
+          { title: '待复核部门', dataIndex: 'pending_departments', render: (d: string[]) => d.length ? d.map((x) => label(DEPARTMENT, x)).join('、') : '—' },
+        ]} />
       <Link to={`/acceptance?project_id=${project.id}`}>前往验收页面</Link>
     </>
   )

@@ -12,20 +12,40 @@ interface PublicProject { id: string; name: string; street_name: string; type: s
 interface PublicCommunity { id: string; name: string; street_name: string; area_ha: number; project_name: string; named_on: string | null }
 interface PublicBulletin { month: string; published_at: string; ranking: { street_code: string; street_name?: string; rank: number; score: number }[] }
 
-function Bulletins() {
-  const list = useQuery({ queryKey: ['public', 'bulletins'], queryFn: () => api<Page<PublicBulletin>>('registry', '/public/bulletins', { query: { limit: 24 } }) })
-  const [month, setMonth] = useState<string | undefined>()
-  const items = list.data?.items ?? []
-  const current = items.find((b) => b.month === month) ?? items[0]
+function Ranking({ ranking }: { ranking: PublicBulletin['ranking'] }) {
   return (
-    <Space direction="vertical" style={{ width: '100%' }}>
-      <Select value={current?.month} onChange={setMonth} style={{ width: 140 }} options={items.map((b) => ({ value: b.month, label: b.month }))} aria-label="通报月份" placeholder="暂无通报" />
-      <Table size="small" rowKey="street_code" pagination={false} dataSource={current?.ranking ?? []} columns={[
-        { title: '排名', dataIndex: 'rank' },
-        { title: '街道', dataIndex: 'street_name', render: (n: string | undefined, r) => n ?? r.street_code },
-        { title: '得分', dataIndex: 'score', render: (v: number) => v.toFixed(2) },
+    <Table size="small" rowKey="street_code" pagination={false} dataSource={[...ranking].sort((a, b) => a.rank - b.rank)} columns={[
+      { title: '排名', dataIndex: 'rank' },
+      { title: '街道', dataIndex: 'street_name', render: (n: string | undefined, r) => n ?? r.street_code },
+      { title: '得分', dataIndex: 'score', render: (v: number) => v.toFixed(2) },
+    ]} />
+  )
+}
+
+/** Published bulletins, newest first, paged on the server; each month's ranking unfolds in its row (the newest at first). */
+export function Bulletins() {
+  const newest = useQuery({ queryKey: ['public', 'bulletins', 'newest'],
+    queryFn: () => api<Page<PublicBulletin>>('registry', '/public/bulletins', { query: { limit: 1 } }) })
+  const [open, setOpen] = useState<string[] | null>(null)
+  const newestMonth = newest.data?.items[0]?.month
+  const expanded = open ?? (newestMonth ? [newestMonth] : [])
+  return (
+    <CursorTable<PublicBulletin> service="registry" path="/public/bulletins" rowKey="month" pageSize={12}
+      locale={{ emptyText: '暂无通报' }}
+      expandable={{
+        expandedRowKeys: expanded,
+        onExpandedRowsChange: (keys) => setOpen(keys.map(String)),
+        expandedRowRender: (b) => <Ranking ranking={b.ranking} />,
+      }}
+      columns={[
+        { title: '通报月份', dataIndex: 'month' },
+        { title: '发布日期', dataIndex: 'published_at', render: ymd },
+        { title: '参评街道', dataIndex: 'ranking', render: (r: PublicBulletin['ranking']) => `${r.length} 个` },
+        { title: '第一名', key: 'first', render: (_: unknown, b: PublicBulletin) => {
+          const top = [...b.ranking].sort((x, y) => x.rank - y.rank)[0]
+          return top ? top.street_name ?? top.street_code : '—'
+        } },
       ]} />
-    </Space>
   )
 }
 
