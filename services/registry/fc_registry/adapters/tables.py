@@ -274,7 +274,7 @@ subsidy_entries = Table(
     "subsidy_entries", metadata,
     Column("entry_id", String(64), primary_key=True),
     Column("project_id", String(36), nullable=False, index=True),
-    Column("kind", String(20), nullable=False),  # interim | disbursement | reward | recovery
+    Column("kind", String(20), nullable=False),  # interim | disbursement | reward | recovery | repayment | offset
     Column("amount_fen", BigInteger, nullable=False),
     Column("rules", JSON, nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),

@@ -35,5 +35,6 @@ HANDLERS = {
     "fc.subsidy.approved": on_subsidy,
     "fc.subsidy.disbursed": on_subsidy,
     "fc.subsidy.recovery_due": on_subsidy,
+    "fc.subsidy.recovery_settled": on_subsidy,
     "fc.bulletin.published": on_bulletin,
 }

@@ -99,14 +99,18 @@ async def record_evaluation(uow: UnitOfWork, event: Event) -> None:
 
 
 async def record_subsidy(uow: UnitOfWork, event: Event) -> None:
-    """Projection of fc.subsidy.*: money approved, paid and owed back per project, for the portrait."""
+    """Projection of fc.subsidy.*: money approved, paid, owed back and settled per project, for the portrait.
+
+    Keyed by funding's entry id, so a redelivery (under any event id) counts once."""
     d: Payload = Payload.of(event)
     if isinstance(d, SubsidyApproved):
         await upsert(uow.session, subsidy_approvals, {"project_id": d.project_id}, {
             "level": d.level, "award_fen": d.award_fen, "entitlement_fen": d.entitlement_fen, "updated_at": utcnow()})
         return
     entry = LedgerEntry.of(event)
-    kind = getattr(entry, "kind", "recovery")  # fc.subsidy.recovery_due has no kind: it is the recovery
+    # fc.subsidy.recovery_due has no kind: it is the recovery; fc.subsidy.recovery_settled's kind (repayment or
+    # offset) settles part of one. A reversal is its own entry (negative amount) of the reversed entry's kind.
+    kind = getattr(entry, "kind", "recovery")
     await upsert(uow.session, subsidy_entries, {"entry_id": str(entry.entry_id)}, {
         "project_id": entry.project_id, "kind": kind, "amount_fen": entry.amount_fen,
         "rules": entry.rules, "recorded_at": utcnow()})

@@ -103,16 +103,32 @@ async def board(session, principal: Principal, cfg: RegistryConfig, as_of: date,
     return out
 
 
+def _no_money() -> dict[str, int]:
+    return {"award_fen": 0, "approved_fen": 0, "paid_fen": 0, "repaid_fen": 0, "recovery_due_fen": 0}
+
+
 async def money_by_project(session, project_ids: list[str]) -> dict[str, dict[str, int]]:
-    money: dict[str, dict[str, int]] = defaultdict(lambda: {"award_fen": 0, "approved_fen": 0, "paid_fen": 0,
-                                                            "recovery_due_fen": 0})
+    """Funding's money per project as its events announced it (§5.3): ``paid_fen`` is what was paid out
+    (interim, disbursement, reward), ``repaid_fen`` what the street repaid (so cash at the street is
+    paid − repaid), ``recovery_due_fen`` the recovery (追回) still owed: recoveries less repayments and offsets.
+    Reversals are entries of the reversed kind with a negative amount, so the sums follow them."""
+    money: dict[str, dict[str, int]] = defaultdict(_no_money)
     if not project_ids:
         return {}
     for a in (await session.execute(select(subsidy_approvals).where(subsidy_approvals.c.project_id.in_(project_ids)))).all():
         money[a.project_id]["award_fen"] = a.award_fen
         money[a.project_id]["approved_fen"] = a.entitlement_fen
     for e in (await session.execute(select(subsidy_entries).where(subsidy_entries.c.project_id.in_(project_ids)))).all():
-        money[e.project_id]["recovery_due_fen" if e.kind == "recovery" else "paid_fen"] += e.amount_fen
+        m = money[e.project_id]
+        if e.kind == "recovery":
+            m["recovery_due_fen"] += e.amount_fen
+        elif e.kind == "repayment":
+            m["repaid_fen"] += e.amount_fen
+            m["recovery_due_fen"] -= e.amount_fen
+        elif e.kind == "offset":
+            m["recovery_due_fen"] -= e.amount_fen
+        else:
+            m["paid_fen"] += e.amount_fen
     return dict(money)
 
 
@@ -150,8 +166,9 @@ async def portrait(session, principal: Principal, community_id: str, cfg: Regist
             "scenario_coverage": None if e is None else {
                 "catalogue_version": e.catalogue_version, "standard_met": e.standard_met,
                 "standard_total": e.standard_total, "all_standard_met": e.all_standard_met},
-            "money": money.get(p.id, {"award_fen": 0, "approved_fen": 0, "paid_fen": 0, "recovery_due_fen": 0})})
-    totals = {k: sum(v["money"][k] for v in project_views) for k in ("approved_fen", "paid_fen", "recovery_due_fen")}
+            "money": money.get(p.id, _no_money())})
+    totals = {k: sum(v["money"][k] for v in project_views)
+              for k in ("approved_fen", "paid_fen", "repaid_fen", "recovery_due_fen")}
     location = {"lat": community.pop("lat"), "lon": community.pop("lon")}
     return {
         "community": {**community, "location": location if location["lat"] is not None else None},

@@ -151,8 +151,10 @@ async def _review_failure_and_projections(app, client, world, broker, outbox):
         project = body["projects"][0]
         return body if body["money"]["paid_fen"] == 950_000_000 and project["scenario_coverage"] else None
     body = await async_wait_until(portrait_complete, 60, message="portrait shows money and coverage")
-    assert body["money"] == {"approved_fen": 950_000_000, "paid_fen": 950_000_000, "recovery_due_fen": 0}
+    assert body["money"] == {"approved_fen": 950_000_000, "paid_fen": 950_000_000, "repaid_fen": 0,
+                             "recovery_due_fen": 0}
     assert body["projects"][0]["scenario_coverage"]["all_standard_met"] is True
+    await _recovery_settled_lowers_what_is_owed(client, broker, pid, street, cid)
     assert body["open_problems"][0]["owner_department"] == "civil_affairs"
     assert {d["kind"] for d in body["next_deadlines"]} >= {"creation", "plan_upload"}
     assert body["community"]["needs"]
@@ -165,4 +167,37 @@ async def _review_failure_and_projections(app, client, world, broker, outbox):
         return r.json() if r.status_code == 200 else None
     published = await async_wait_until(bulletin, 60, message="bulletin projected")
     assert published["ranking"] == [{"street_code": street, "rank": 1, "score": 91.5}]
+
+
+async def _recovery_settled_lowers_what_is_owed(client, broker, pid, street, cid):
+    """§5.3 追回: funding's fc.subsidy.recovery_settled (a repayment, or an offset against a later payment) lowers
+    the recovery the portrait shows as owed; a redelivery of the same entry counts once; a reversed repayment is
+    owed again. Paid stays the sum paid out; cash at the street is paid − repaid."""
+    money = {"entry_id": 0, "street_code": street, "rules": ["§5.3"], "year": 2025}
+
+    async def portrait_money(expected):
+        async def shown():
+            body = (await client.get(f"/api/v1/communities/{cid}/portrait", headers=OFFICE)).json()
+            return body if body["money"] == expected else None
+        body = await async_wait_until(shown, 60, message=f"portrait money {expected}")
+        assert body["projects"][0]["money"] == {"award_fen": 1_000_000_000, **expected}
+
+    await _publish(broker, TOPIC_FUNDING, "fc.subsidy.recovery_due", pid, **{**money, "entry_id": 2},
+                   amount_fen=50_000_000, reason="reversed approval")
+    await portrait_money({"approved_fen": 950_000_000, "paid_fen": 950_000_000, "repaid_fen": 0,
+                          "recovery_due_fen": 50_000_000})
+    repayment = {**money, "entry_id": 3, "kind": "repayment", "amount_fen": 30_000_000, "reference": "缴款-1",
+                 "on": "2025-03-01", "recovery_due_fen": 20_000_000}
+    await _publish(broker, TOPIC_FUNDING, "fc.subsidy.recovery_settled", pid, **repayment)
+    await _publish(broker, TOPIC_FUNDING, "fc.subsidy.recovery_settled", pid, **repayment)  # redelivered
+    await _publish(broker, TOPIC_FUNDING, "fc.subsidy.recovery_settled", pid, **{**money, "entry_id": 4},
+                   kind="offset", amount_fen=20_000_000, on="2025-04-01", recovery_due_fen=0,
+                   reason="netted against the recovery still owed")
+    await portrait_money({"approved_fen": 950_000_000, "paid_fen": 950_000_000, "repaid_fen": 30_000_000,
+                          "recovery_due_fen": 0})
+    await _publish(broker, TOPIC_FUNDING, "fc.subsidy.recovery_settled", pid, **{
+        **repayment, "entry_id": 5, "amount_fen": -30_000_000, "reverses_entry_id": 3, "reason": "voucher bounced",
+        "recovery_due_fen": 30_000_000})
+    await portrait_money({"approved_fen": 950_000_000, "paid_fen": 950_000_000, "repaid_fen": 0,
+                          "recovery_due_fen": 30_000_000})
 
