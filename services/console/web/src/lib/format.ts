@@ -53,3 +53,31 @@ export function ymdhm(value: string | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, '0')
   return `${ymd(value)} ${p(d.getHours())}:${p(d.getMinutes())}`
 }
+
+/**
+ * The district's offset from UTC: the services' default time zone, Asia/Shanghai (no daylight saving), in which
+ * "a day" of the district begins and ends whatever the browser's own time zone.
+ */
+export const DISTRICT_UTC_OFFSET = '+08:00'
+
+/**
+ * Days of the district (YYYY-MM-DD, both included) → the moments an API's since (inclusive) / until (exclusive)
+ * take as RFC 3339 with the offset: from the start of the first day to the end of the last, which is the start of
+ * the day after it. Either end may be absent.
+ */
+export function districtDayRange(first?: string | null, last?: string | null, offset = DISTRICT_UTC_OFFSET):
+  { since?: string; until?: string } {
+  const day = /^\d{4}-\d{2}-\d{2}$/
+  const out: { since?: string; until?: string } = {}
+  if (first) {
+    if (!day.test(first)) throw new Error(`不是有效日期：${first}`)
+    out.since = `${first}T00:00:00${offset}`
+  }
+  if (last) {
+    if (!day.test(last)) throw new Error(`不是有效日期：${last}`)
+    const [y, m, d] = last.split('-').map(Number)
+    const next = new Date(Date.UTC(y, m - 1, d + 1))
+    out.until = `${next.toISOString().slice(0, 10)}T00:00:00${offset}`
+  }
+  return out
+}

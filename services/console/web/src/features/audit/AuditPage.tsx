@@ -1,9 +1,9 @@
 import { useState } from 'react'
-import { Alert, Button, Card, Form, Input, Select, Space, Tag, Typography } from 'antd'
+import { Alert, Button, Card, DatePicker, Form, Input, Select, Space, Tag, Typography } from 'antd'
 import { SafetyCertificateOutlined } from '@ant-design/icons'
 import type { Service } from '../../lib/api'
 import { api, apiUrl } from '../../lib/api'
-import { ymdhm } from '../../lib/format'
+import { districtDayRange, ymdhm } from '../../lib/format'
 import { label, ROLE } from '../../lib/labels'
 import { CursorTable } from '../../components/CursorTable'
 import { DownloadButton } from '../../components/DownloadButton'
@@ -22,6 +22,21 @@ export const SERVICES: { value: Service; label: string }[] = [
 ]
 const ACTION: Record<string, { text: string; color: string }> = {
   create: { text: '新增', color: 'green' }, update: { text: '修改', color: 'blue' }, delete: { text: '删除', color: 'red' },
+}
+
+export interface AuditFilterValues {
+  resource?: string; resource_id?: string; actor?: string; action?: string
+  range?: [{ format: (f: string) => string } | null, { format: (f: string) => string } | null] | null
+}
+
+/** The filter form → the audit API's query: blanks left out, the days chosen as since/until in the district's time. */
+export function auditQuery(v: AuditFilterValues): Record<string, string | undefined> {
+  const text = (x?: string) => x?.trim() || undefined
+  const [first, last] = v.range ?? [null, null]
+  return {
+    resource: text(v.resource), resource_id: text(v.resource_id), actor: text(v.actor), action: text(v.action),
+    ...districtDayRange(first?.format('YYYY-MM-DD'), last?.format('YYYY-MM-DD')),
+  }
 }
 
 /** One change as "field: old → new" (masked values arrive as *** and stay so). */
@@ -58,13 +73,16 @@ export function AuditPage() {
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Typography.Title level={3} style={{ margin: 0 }}>操作审计</Typography.Title>
       <Card>
-        <Form layout="inline" onFinish={(v) => setFilters(Object.fromEntries(Object.entries(v).map(([k, x]) => [k, (x as string) || undefined])))}>
+        <Form<AuditFilterValues> layout="inline" onFinish={(v) => setFilters(auditQuery(v))}>
           <Form.Item label="系统"><Select value={service} onChange={setService} options={SERVICES} style={{ width: 140 }} /></Form.Item>
           <Form.Item name="resource" label="资源类型"><Input placeholder="如 communities" allowClear /></Form.Item>
           <Form.Item name="resource_id" label="资源编号"><Input allowClear /></Form.Item>
           <Form.Item name="actor" label="操作人"><Input allowClear /></Form.Item>
           <Form.Item name="action" label="操作">
             <Select allowClear style={{ width: 100 }} options={Object.entries(ACTION).map(([value, a]) => ({ value, label: a.text }))} />
+          </Form.Item>
+          <Form.Item name="range" label="时间范围">
+            <DatePicker.RangePicker format="YYYY-MM-DD" allowEmpty={[true, true]} placeholder={['开始日期', '结束日期']} />
           </Form.Item>
           <Form.Item><Button type="primary" htmlType="submit">查询</Button></Form.Item>
         </Form>
