@@ -80,6 +80,29 @@ capital_plans = Table(
     Column("balanced", Boolean, nullable=False),
 )
 
+# Dated histories beside the latest values above, one row per event, dated by the day the producing service
+# recorded the change (the event's time in the district's zone): a bulletin reads a milestone's plan and a
+# project's capital plan as they stood on a month's last day (§5.6), so a change recorded later cannot move it.
+milestone_versions = Table(
+    "milestone_versions", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("milestone_id", String(64), nullable=False, index=True),
+    Column("planned_on", Date, nullable=True),
+    Column("actual_on", Date, nullable=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_on", Date, nullable=False),
+)
+
+capital_plan_versions = Table(
+    "capital_plan_versions", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("street_code", String(40), nullable=False),
+    Column("construction_total_fen", BigInteger, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_on", Date, nullable=False),
+)
+
 # --- inspection's own records -------------------------------------------------------------------
 
 catalogue_versions = Table(

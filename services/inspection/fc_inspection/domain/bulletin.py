@@ -11,13 +11,13 @@ over the street's *active* projects as of the month's last day (every project cr
   its newest step dated on or before that day), each state ranked
   draft 0, applied 1, selected 2, submitted 3, approved 4, accepting 5,
   district_reviewed 6, accepted 7, named 8 — divided by 8 (0…1);
-- milestones: milestones planned on or before the month's last day that were
-  reached on or before their planned day ÷ milestones planned by then
+- milestones: milestones planned on or before the month's last day (the plan as recorded on that day)
+  that were reached on or before their planned day ÷ milestones planned by then
   (1 when none was due yet: nothing is late);
 - problems: problems opened by the month's end that were closed by then ÷
   problems opened by then (1 when none was opened);
 - spending: eligible expenditure reported by the month's end ÷ the planned
-  construction total of the street's capital plans, capped at 1 (0 without a plan).
+  construction total of the street's capital plans as recorded on that day, capped at 1 (0 without a plan).
 
 Problems open past their due date on the month's last day are shown beside the score
 (``problems_overdue``); they are not a fifth term. Everything is read as of the month's last day, so a

@@ -13,14 +13,28 @@ from sqlalchemy.exc import IntegrityError
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import (bulletins, capital_plans, expenditures, milestones, problems, project_states, projects,
-                              streets)
+from ..adapters.tables import (bulletins, capital_plan_versions, capital_plans, expenditures, milestone_versions,
+                              milestones, problems, project_states, projects, streets)
 from ..domain.bulletin import StreetProgress, annual_rollup, rank_streets, state_as_of
 
 
 def month_end(month: str) -> date:
     year, mon = int(month[:4]), int(month[5:7])
     return date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+async def _as_of(session, history, key, end: date) -> dict[str, Any]:
+    """From a dated history (one row per event), each key's row as recorded on or before ``end``, or None if every
+    row of the key was recorded after it. A key with no history at all (kept before the history was) is absent:
+    the caller reads its latest value."""
+    then: dict[str, Any] = {}
+    for r in (await session.execute(select(history).order_by(history.c.recorded_at, history.c.event_id))).all():
+        k = r._mapping[key.name]
+        if r.recorded_on <= end:
+            then[k] = r
+        else:
+            then.setdefault(k, None)
+    return then
 
 
 async def street_progress(session, end: date) -> list[StreetProgress]:
@@ -38,9 +52,18 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
             states[r.street_code].append(state)
     due: dict[str, int] = defaultdict(int)
     on_time: dict[str, int] = defaultdict(int)
-    for r in (await session.execute(select(milestones).where(milestones.c.planned_on <= end))).all():
+    plans_then = await _as_of(session, milestone_versions, milestone_versions.c.milestone_id, end)
+    for r in (await session.execute(select(milestones))).all():
+        # The plan as registry had it on ``end`` (a plan recorded later does not count); the day it was reached
+        # is a dated fact of its own, read as now known.
+        then = plans_then.get(r.id, r)
+        if then is None:  # recorded only after that day: not yet planned then
+            continue
+        planned_on = then.planned_on
+        if planned_on is None or planned_on > end:
+            continue
         due[r.street_code] += 1
-        if r.actual_on is not None and r.actual_on <= r.planned_on:
+        if r.actual_on is not None and r.actual_on <= planned_on:
             on_time[r.street_code] += 1
     opened: dict[str, int] = defaultdict(int)
     closed: dict[str, int] = defaultdict(int)
@@ -55,9 +78,12 @@ async def street_progress(session, end: date) -> list[StreetProgress]:
         select(expenditures.c.street_code, func.sum(expenditures.c.amount_fen))
         .where(expenditures.c.eligible.is_(True), expenditures.c.reported_on <= end)
         .group_by(expenditures.c.street_code))).all())
-    planned = dict((await session.execute(
-        select(capital_plans.c.street_code, func.sum(capital_plans.c.construction_total_fen))
-        .group_by(capital_plans.c.street_code))).all())
+    planned: dict[str, int] = defaultdict(int)
+    capital_then = await _as_of(session, capital_plan_versions, capital_plan_versions.c.project_id, end)
+    for r in (await session.execute(select(capital_plans))).all():
+        plan = capital_then.get(r.project_id, r)  # as funding had it on ``end``
+        if plan is not None:
+            planned[plan.street_code] += plan.construction_total_fen
     return [StreetProgress(street_code=c, project_states=tuple(states[c]), milestones_due=due[c],
                            milestones_on_time=on_time[c], problems_opened=opened[c], problems_closed=closed[c],
                            problems_overdue=overdue[c],

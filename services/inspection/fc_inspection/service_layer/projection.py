@@ -1,7 +1,7 @@
 """Inspection's projections of registry and funding data, kept from their events (docs/EVENTS.md)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select, update
 
@@ -10,15 +10,29 @@ from fc_shared.db import upsert
 from fc_shared.event_models import (CapitalPlanUpdated, ExpenditureReported, ProblemClosed, ProblemOpened,
                                     ProjectCancelled, ProjectCreated, ProjectMilestoneUpdated, StreetCreated)
 from fc_shared.events import Event
-from fc_shared.uow import UnitOfWork
+from fc_shared.uow import UnitOfWork, utcnow
 
-from ..adapters.tables import (acceptances, capital_plans, expenditures, milestones, problems, project_states, projects,
-                              streets)
+from ..adapters.tables import (acceptances, capital_plan_versions, capital_plans, expenditures, milestone_versions,
+                              milestones, problems, project_states, projects, streets)
 
 
 def _event_day(uow: UnitOfWork, event: Event) -> date:
     """The district's date on which the event happened."""
     return uow.clock.day_of(datetime.fromisoformat(event.time.replace("Z", "+00:00"))) if event.time else uow.clock.today()
+
+
+def _recorded(uow: UnitOfWork, event: Event) -> dict[str, object]:
+    """When the producing service recorded the change an event carries: the moment, and the district's day of it.
+
+    The event's own time even with a pinned day (FC_TODAY), which only caps it: nothing is recorded after "today".
+    (A bulletin reads these days against a month that ended before today, so capping changes no bulletin.)"""
+    at = datetime.fromisoformat(event.time.replace("Z", "+00:00")) if event.time else utcnow()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    day = at.astimezone(uow.clock.zone).date()
+    if uow.clock.pinned is not None:
+        day = min(day, uow.clock.pinned)
+    return {"recorded_at": at, "recorded_on": day}
 
 
 async def _know_street(uow: UnitOfWork, code: str, name: str | None = None) -> None:
@@ -52,6 +66,9 @@ async def on_milestone_updated(uow: UnitOfWork, event: Event) -> None:
     await upsert(uow.session, milestones, {"id": d.milestone_id}, {
         "project_id": d.project_id, "street_code": d.street_code, "title": d.title,
         "planned_on": d.planned_on, "actual_on": d.actual_on})
+    await upsert(uow.session, milestone_versions, {"event_id": event.id}, {
+        "milestone_id": d.milestone_id, "planned_on": d.planned_on, "actual_on": d.actual_on,
+        **_recorded(uow, event)})
 
 
 async def on_street_created(uow: UnitOfWork, event: Event) -> None:
@@ -96,4 +113,7 @@ async def on_capital_plan_updated(uow: UnitOfWork, event: Event) -> None:
     await upsert(uow.session, capital_plans, {"project_id": d.project_id}, {
         "street_code": d.street_code, "construction_total_fen": d.construction_total_fen,
         "operating_balance_fen": d.operating_balance_fen, "balanced": d.balanced})
+    await upsert(uow.session, capital_plan_versions, {"event_id": event.id}, {
+        "project_id": d.project_id, "street_code": d.street_code,
+        "construction_total_fen": d.construction_total_fen, **_recorded(uow, event)})
 

@@ -36,7 +36,7 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
         def milestone(p, actual):
             return reg("fc.project.milestone_updated", p.id, {
                 **kit.snapshot(p.id, p.street, "approved"), "milestone_id": str(uuid.uuid4()), "title": "主体完工",
-                "planned_on": today.isoformat(), "actual_on": actual})
+                "planned_on": today.isoformat(), "actual_on": actual}, time=today.isoformat())
 
         def problem(p, type_, pid):
             day = "opened_on" if type_ == "fc.problem.opened" else "closed_on"
@@ -52,7 +52,7 @@ async def test_bulletin_ranks_every_street_and_is_frozen(inspection_app, kit, di
             problem(b, "fc.problem.opened", open_),
             fund("fc.capital_plan.updated", a.id, {"project_id": a.id, "street_code": a.street,
                                                    "construction_total_fen": 10_000_000, "operating_balance_fen": 0,
-                                                   "balanced": True}),
+                                                   "balanced": True}, time=today.isoformat()),
             *[fund("fc.expenditure.reported", a.id, {"project_id": a.id, "street_code": a.street, "category": cat,
                                                      "amount_fen": amount, "eligible": eligible,
                                                      "reported_on": today.isoformat()})
@@ -146,3 +146,81 @@ async def test_a_past_months_bulletin_reads_stages_as_of_its_last_day(inspection
         got = await client.get("/api/v1/bulletins/2025-10", headers=OFFICE)
         assert next(e for e in got.json()["ranking"] if e["street_code"] == s) == mine
         assert (await client.post("/api/v1/bulletins", json={"month": "2025-10"}, headers=OFFICE)).status_code == 409
+
+
+async def test_plans_recorded_after_a_months_end_leave_its_unpublished_bulletin_alone(inspection_app, kit):
+    """§5.6: money and milestones as of the month's last day. A capital plan recorded or changed, a milestone
+    recorded or re-planned, and spending reported after June do not alter June's bulletin, published in July."""
+    from datetime import date
+
+    from fc_inspection.service_layer.bulletins import street_progress
+
+    app = inspection_app
+    reg, fund = kit.registry_event, kit.funding_event
+    s = kit.street()
+    p, q = str(uuid.uuid4()), str(uuid.uuid4())
+    late, kept, backdated = (str(uuid.uuid4()) for _ in range(3))
+
+    def project(pid):
+        return [reg("fc.project.created", pid, {**kit.snapshot(pid, s, "draft"), "version": 1,
+                                                "created_on": "2025-05-01"}, time="2025-05-01"),
+                reg("fc.project.approved", pid, {**kit.snapshot(pid, s, "approved"), "version": 2,
+                                                 "on": "2025-05-10"}, time="2025-05-10")]
+
+    def plan(pid, total, time):
+        return fund("fc.capital_plan.updated", pid, {"project_id": pid, "street_code": s,
+                                                     "construction_total_fen": total, "operating_balance_fen": 0,
+                                                     "balanced": True}, time=time)
+
+    def milestone(mid, planned, actual, time):
+        return reg("fc.project.milestone_updated", p, {**kit.snapshot(p, s, "approved"), "milestone_id": mid,
+                                                       "title": "主体完工", "planned_on": planned,
+                                                       "actual_on": actual}, time=time)
+
+    def spent(amount, on):
+        return fund("fc.expenditure.reported", p, {"project_id": p, "street_code": s, "category": "construction",
+                                                   "amount_fen": amount, "eligible": True, "reported_on": on},
+                    time=on)
+
+    async def june_inputs():
+        async with app.state.runtime.sessions() as session:
+            return next(x for x in await street_progress(session, date(2025, 6, 30)) if x.street_code == s)
+
+    async with app_client(app) as client:
+        await kit.produce(app, reg("fc.street.created", s, {"street_code": s, "name": "计划街道", "kind": "subdistrict"}),
+                          *project(p), *project(q),
+                          plan(p, 10_000_000, "2025-06-10"),
+                          milestone(late, "2025-06-20", None, "2025-06-02"),
+                          milestone(kept, "2025-06-25", "2025-06-24", "2025-06-02"),
+                          spent(5_000_000, "2025-06-15"))
+        before = await june_inputs()
+        assert (before.milestones_due, before.milestones_on_time, before.spent_fen, before.planned_fen) == (
+            2, 1, 5_000_000, 10_000_000)
+
+        # Recorded in July, after June ended, before June's bulletin is published.
+        await kit.produce(app,
+                          plan(p, 20_000_000, "2025-07-05"),  # p's plan changed
+                          plan(q, 30_000_000, "2025-07-05"),  # q's first plan
+                          milestone(late, "2025-07-31", None, "2025-07-05"),  # the late milestone moved out of June
+                          milestone(backdated, "2025-06-01", "2025-06-01", "2025-07-05"),  # recorded late
+                          spent(7_000_000, "2025-07-03"))
+        assert await june_inputs() == before
+
+        june = await client.post("/api/v1/bulletins", json={"month": "2025-06"}, headers=OFFICE)
+        assert june.status_code == 201, june.text
+        mine = next(e for e in june.json()["ranking"] if e["street_code"] == s)
+        assert {k: mine["inputs"][k] for k in ("milestones_due", "milestones_on_time", "spent_fen",
+                                               "planned_fen")} == {"milestones_due": 2, "milestones_on_time": 1,
+                                                                   "spent_fen": 5_000_000, "planned_fen": 10_000_000}
+        # two approved projects (4/8), 1 of 2 milestones on time, no problem, 5 of 10 million spent:
+        # 40·1/2 + 20·1/2 + 20 + 20·1/2 = 60
+        assert mine["score"] == 60.0
+
+        # July reads what was recorded by its own end: both plans (20 + 30 million), the moved milestone (due,
+        # not reached) and the one recorded late (reached on its day), and July's spending.
+        july = await client.post("/api/v1/bulletins", json={"month": "2025-07"}, headers=OFFICE)
+        assert july.status_code == 201, july.text
+        mine = next(e for e in july.json()["ranking"] if e["street_code"] == s)
+        assert {k: mine["inputs"][k] for k in ("milestones_due", "milestones_on_time", "spent_fen",
+                                               "planned_fen")} == {"milestones_due": 3, "milestones_on_time": 2,
+                                                                   "spent_fen": 12_000_000, "planned_fen": 50_000_000}
