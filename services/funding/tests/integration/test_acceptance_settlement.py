@@ -63,6 +63,7 @@ async def test_worked_examples_paid_from_broker_events(funding_app, producer, ki
             ("disbursement", 9_000_000 * cny, ["F1", "F6"]), ("reward", 500_000 * cny, ["F1", "F7"])]
         f2 = await _wait_paid(client, kit, ex[2], 10_000_000 * cny)
         assert f2["entitlement_fen"] == 10_000_000 * cny and "F5" in f2["entries"][0]["rules"]
+        assert (f2["final_expenditure_fen"], f2["street_borne_fen"]) == (11_000_000 * cny, 1_000_000 * cny)
         f3 = await _wait_paid(client, kit, ex[3], 12_000_000 * cny)
         assert [(e["kind"], e["amount_fen"]) for e in f3["entries"]][-1] == ("disbursement", 5_000_000 * cny)
         f4 = await _wait_paid(client, kit, ex[4], 11_500_000 * cny, approvals=2)

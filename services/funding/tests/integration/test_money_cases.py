@@ -231,7 +231,35 @@ async def test_fund_income_and_the_year_view(funding_app, kit):
             50 * M, 5 * M, 11_500_000 * CNY, 11_500_000 * CNY)
         assert y["remaining_fen"] == 50 * M + 5 * M - 11_500_000 * CNY
         s = (await client.get("/api/v1/streets/S01/funding", headers=kit.street("S01"))).json()
-        assert s["entitlement_fen"] >= 11_500_000 * CNY and s["repaid_fen"] == 0
+        # The street's one project counts with its latest (province) approval only: A 12,000,000, entitlement
+        # 11,500,000, not city + province (10,000,000 + 12,000,000 / 9,000,000 + 11,500,000).
+        assert {k: s[k] for k in ("projects", "award_fen", "entitlement_fen", "paid_fen", "repaid_fen",
+                                  "recovery_due_fen", "street_borne_fen")} == {
+            "projects": 1, "award_fen": 12 * M, "entitlement_fen": 11_500_000 * CNY,
+            "paid_fen": 11_500_000 * CNY, "repaid_fen": 0, "recovery_due_fen": 0, "street_borne_fen": 0}
+
+
+async def test_example_2_the_street_borne_part_through_the_api(funding_app, kit):
+    """Worked example 2 (F5): accepted at city with E = 11,000,000 → entitlement 10,000,000; the street bears
+    1,000,000 — on the project's, the street's views, and the approval's rule trail."""
+    app = funding_app(run_workers=False)
+    async with app_client(app) as client:
+        p, other = kit.new_id("f5"), kit.new_id("f5-other")
+        await kit.handle(app, kit.approved(p, street_code="S05"), kit.passed(p, "city", 11_000_000, street_code="S05"),
+                         kit.approved(other, street_code="S06"),
+                         kit.passed(other, "city", 9_000_000, street_code="S06"))
+        f = await _funding(client, kit, p, headers=kit.street("S05"))
+        assert {k: f[k] for k in ("award_fen", "entitlement_fen", "final_expenditure_fen", "street_borne_fen",
+                                  "paid_fen", "repaid_fen", "recovery_due_fen")} == {
+            "award_fen": 10 * M, "entitlement_fen": 10 * M, "final_expenditure_fen": 11 * M,
+            "street_borne_fen": 1 * M, "paid_fen": 10 * M, "repaid_fen": 0, "recovery_due_fen": 0}
+        assert "F5" in f["entries"][0]["rules"] and "F7" not in f["entries"][0]["rules"]
+        s = (await client.get("/api/v1/streets/S05/funding", headers=kit.street("S05"))).json()
+        assert (s["projects"], s["entitlement_fen"], s["paid_fen"], s["street_borne_fen"]) == (1, 10 * M, 10 * M, 1 * M)
+        # Example 1 in the other street bears nothing, and S05's street sees none of it.
+        s6 = (await client.get("/api/v1/streets/S06/funding", headers=kit.FINANCE)).json()
+        assert (s6["entitlement_fen"], s6["street_borne_fen"]) == (9_500_000 * CNY, 0)
+        assert (await client.get("/api/v1/streets/S06/funding", headers=kit.street("S05"))).status_code == 403
 
 
 async def test_the_annual_assessment_is_shown_beside_the_money(funding_app, producer, kit):
