@@ -18,6 +18,9 @@ export default defineConfig({
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     actionTimeout: 20_000,
+    // A failing test also leaves the page it failed on (test-failed-1.png in its folder under outputDir), besides
+    // the screenshots the specs take themselves where they end.
+    screenshot: { mode: 'only-on-failure', fullPage: true },
     // Loopback only: anything else goes to a proxy on a closed port and fails (and the specs assert no page asked).
     proxy: { server: 'http://127.0.0.1:9', bypass: '127.0.0.1,localhost' },
     launchOptions: {
