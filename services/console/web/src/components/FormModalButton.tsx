@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { Button, Form, Modal } from 'antd'
 import type { ButtonProps } from 'antd'
+import type { FieldNames } from './ProblemAlert'
 import { ProblemAlert, showProblemOnForm } from './ProblemAlert'
 
 /** A fresh Idempotency-Key (crypto.randomUUID where the browser has it). */
@@ -19,7 +20,7 @@ export function newIdempotencyKey(): string {
  * on the service, so the corrected form may reuse it. Each opening of the form gets a new one.
  */
 export function FormModalButton<V extends object>({ label, title, children, onSubmit, onDone, buttonProps,
-  initialValues, okText = '确定', width }: {
+  initialValues, okText = '确定', width, fieldNames }: {
   label: React.ReactNode
   title: string
   children?: React.ReactNode
@@ -29,6 +30,8 @@ export function FormModalButton<V extends object>({ label, title, children, onSu
   initialValues?: Partial<V>
   okText?: string
   width?: number
+  /** The API's field → this form's field, where their names differ (amount_fen → amount). */
+  fieldNames?: FieldNames
 }) {
   const [open, setOpen] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -50,7 +53,7 @@ export function FormModalButton<V extends object>({ label, title, children, onSu
       form.resetFields()
       onDone?.(result)
     } catch (e) {
-      showProblemOnForm(form, e)
+      showProblemOnForm(form, e, fieldNames)
       setError(e)
     } finally {
       setBusy(false)

@@ -42,20 +42,39 @@ export function ProblemAlert({ error, onClose }: { error: unknown; onClose?: () 
 }
 
 /**
+ * Where a form's field names differ from the API's: the API's field (its dotted path, e.g.
+ * "final_expenditure_fen.construction", or its first name, e.g. "amount_fen") → the form's field name.
+ */
+export type FieldNames = Record<string, string>
+
+/** The form field an API error path belongs to, through the FieldNames where the names differ. */
+export function formFieldName(path: string[], fieldNames: FieldNames = {}): (string | number)[] {
+  const whole = fieldNames[path.join('.')]
+  if (whole !== undefined) return [whole]
+  // A list's index comes back as text ("problems.0.text"); the form names it by number.
+  const rest = path.slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+  return [fieldNames[path[0]] ?? path[0], ...rest]
+}
+
+/**
  * Puts a validation problem's errors next to the form fields they name; returns true when one matched.
  * The form keeps every value the user typed.
  */
-export function showProblemOnForm(form: FormInstance, error: unknown): boolean {
+export function showProblemOnForm(form: FormInstance, error: unknown, fieldNames: FieldNames = {}): boolean {
   if (!(error instanceof ApiProblem) || error.errors.length === 0) return false
-  const names = new Set(Object.keys(form.getFieldsValue(true) ?? {}))
-  let matched = false
-  const fields = error.errors
-    .map((e) => ({ path: ApiProblem.fieldPath(e), msg: e.msg }))
-    .filter((f) => f.path.length > 0 && names.has(f.path[0]))
-    .map((f) => {
-      matched = true
-      return { name: f.path.length > 1 ? f.path : f.path[0], errors: [f.msg] }
-    })
-  form.setFields(fields)
-  return matched
+  // Every field of the form, a blank one too (getFieldsValue() lists the registered fields, (true) the stored values).
+  const names = new Set([...Object.keys(form.getFieldsValue() ?? {}), ...Object.keys(form.getFieldsValue(true) ?? {})])
+  const byField = new Map<string, { name: (string | number)[]; errors: string[] }>()
+  for (const e of error.errors) {
+    const path = ApiProblem.fieldPath(e)
+    if (path.length === 0) continue
+    const name = formFieldName(path, fieldNames)
+    if (!names.has(String(name[0]))) continue
+    const key = JSON.stringify(name)
+    const entry = byField.get(key) ?? { name, errors: [] }
+    entry.errors.push(e.msg)
+    byField.set(key, entry)
+  }
+  form.setFields([...byField.values()].map((f) => ({ name: f.name.length > 1 ? f.name : f.name[0], errors: f.errors })))
+  return byField.size > 0
 }

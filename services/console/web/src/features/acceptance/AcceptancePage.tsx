@@ -44,6 +44,7 @@ function ApplyButton() {
   return (
     <FormModalButton<{ project_id: string; level: string; consulting_design: string; construction: string; equipment: string; report: string }>
       label="申请验收" title="申请验收（附自验收报告与最终支出）" buttonProps={{ type: 'primary' }} initialValues={{ level: 'city' }}
+      fieldNames={Object.fromEntries(Object.keys(EXPENDITURE_CATEGORY).map((k) => [`final_expenditure_fen.${k}`, k]))}
       onSubmit={(v) => api('inspection', '/acceptances', { json: {
         project_id: v.project_id, level: v.level, report: v.report,
         final_expenditure_fen: { consulting_design: wanToFen(v.consulting_design), construction: wanToFen(v.construction), equipment: wanToFen(v.equipment) },

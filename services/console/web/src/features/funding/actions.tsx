@@ -40,7 +40,7 @@ function useRefresh() {
 export function BudgetButton({ year }: { year: number }) {
   const refresh = useRefresh()
   return (
-    <FormModalButton<BudgetValues> label="设定年度预算" title={`${year} 年度预算`}
+    <FormModalButton<BudgetValues> label="设定年度预算" title={`${year} 年度预算`} fieldNames={{ budget_fen: 'budget' }}
       onSubmit={(v) => api('funding', `/years/${year}/budget`, { method: 'PUT', json: budgetBody(v) })} onDone={refresh}>
       <Form.Item name="budget" label="预算" rules={amountRules('预算')}><Input addonAfter="万元" aria-label="年度预算" inputMode="decimal" /></Form.Item>
       <Form.Item name="note" label="说明" rules={[{ max: 2000 }]}><Input aria-label="预算说明" /></Form.Item>
@@ -52,6 +52,7 @@ export function IncomeButton({ year }: { year: number }) {
   const refresh = useRefresh()
   return (
     <FormModalButton<IncomeValues> label="登记上级补助" title={`${year} 年度上级专项补助到账`} initialValues={{ source: '上级专项补助' }}
+      fieldNames={{ amount_fen: 'amount' }}
       onSubmit={(v, key) => api('funding', `/years/${year}/income`, { json: incomeBody(v), headers: idem(key) })} onDone={refresh}>
       <Typography.Paragraph type="secondary">上级专项补助并入区级专项资金，计入年度可用资金，不直接拨付街道（§5.3）。</Typography.Paragraph>
       <Form.Item name="amount" label="到账金额" rules={amountRules('到账金额')}><Input addonAfter="万元" aria-label="到账金额" inputMode="decimal" /></Form.Item>
@@ -104,7 +105,7 @@ export function ReversalButton({ entry }: { entry: { id: number; amount_fen: num
 export function RepaymentButton({ projectId, dueFen, size }: { projectId: string; dueFen?: number; size?: 'small' }) {
   const refresh = useRefresh()
   return (
-    <FormModalButton<RepaymentValues> label="登记缴回" title="登记追回款缴回" buttonProps={{ size }}
+    <FormModalButton<RepaymentValues> label="登记缴回" title="登记追回款缴回" buttonProps={{ size }} fieldNames={{ amount_fen: 'amount' }}
       onSubmit={(v, key) => api('funding', `/projects/${projectId}/repayments`, { json: repaymentBody(v), headers: idem(key) })}
       onDone={refresh}>
       {dueFen !== undefined && <Typography.Paragraph>尚待追回：<Money fen={dueFen} /></Typography.Paragraph>}

@@ -172,7 +172,7 @@ function ExpendituresSection({ projectId }: { projectId: string }) {
   return (
     <Card size="small" title="项目支出" data-testid="expenditures" extra={mayReport && (
       <FormModalButton<{ category: string; amount: string; reported_on: { format: (f: string) => string }; note?: string }>
-        label="报送支出" title="报送项目支出" initialValues={{ category: 'construction' }}
+        label="报送支出" title="报送项目支出" initialValues={{ category: 'construction' }} fieldNames={{ amount_fen: 'amount' }}
         onSubmit={(v) => api('funding', `/projects/${projectId}/expenditures`, { json: {
           category: v.category, amount_fen: wanToFen(v.amount), reported_on: v.reported_on.format('YYYY-MM-DD'), note: v.note ?? '',
         } })}
