@@ -198,6 +198,9 @@ async def pay_interim(uow: UnitOfWork, project: Row, year: int, *, source_event_
     if (await session.execute(select(ledger_entries.c.id).where(
             ledger_entries.c.project_id == project.id, ledger_entries.c.basis == "interim"))).first():
         return None
+    # F3 across projects: the coverage is read under the communities' locks, like an acceptance's settlement
+    # (project lock first, then its communities in sorted order), so it is never read mid-settlement.
+    await lock_communities(uow, project.community_ids)
     payment = rules.interim_payment(project.target_level, await covered_level(session, project))
     if payment is None:
         return None
@@ -249,9 +252,15 @@ async def close_year(uow: UnitOfWork, year: int, closed_by: str) -> list[int]:
                         key=["year"])
     ids = (await uow.session.execute(select(projects.c.id).where(projects.c.task_year == year)
                                      .order_by(projects.c.id))).scalars().all()
+    # One lock order for every transaction: projects (by id) before any community (by id). The close locks every
+    # project of the year first, then all their communities, so it never holds a community while it waits for a
+    # project that a concurrent settlement holds (which would then wait for that community: a deadlock).
+    locked = [await lock_project(uow, project_id) for project_id in ids]
+    await lock_communities(uow, [c for project in locked if project is not None for c in project.community_ids or []])
     paid = []
-    for project_id in ids:
-        project = await lock_project(uow, project_id)
+    for project in locked:
+        if project is None:
+            continue
         entry_id = await pay_interim(uow, project, year, created_by=closed_by)
         if entry_id is not None:
             paid.append(entry_id)

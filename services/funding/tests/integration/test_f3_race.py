@@ -1,6 +1,7 @@
 """F3 across projects without a race: two funding processes on one PostgreSQL database settle two projects that
 share a community at the same moment; only one of them earns the award for it (locks per community, in order)."""
 import asyncio
+import logging
 
 import pytest
 
@@ -108,3 +109,46 @@ def test_two_funding_processes_settle_at_the_same_moment_and_pay_the_community_o
                 return sorted([(await client.get(f"/api/v1/projects/{p}/funding", headers=kit.FINANCE)).json()
                                ["paid_fen"] for p in (a, b)])
         assert asyncio.run(paid()) == [0, 10 * M], round_
+
+
+@pytest.mark.postgres
+async def test_the_year_close_and_a_settlement_over_a_shared_community_serialize(funding_app, kit, db_url):
+    """F4 reads F3's coverage under the same community locks as a settlement, in the same order (projects, then
+    communities): finance closing the year in one process while another settles a project of that year over a
+    shared community ends as one of the two serial orders, and neither side deadlocks."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks across processes: PostgreSQL")
+    one, two = funding_app(run_workers=False), funding_app(run_workers=False)
+    failures: list[logging.LogRecord] = []
+    catch = logging.Handler(logging.WARNING)
+    catch.emit = failures.append  # the consumer logs each failed attempt (a detected deadlock too) before retrying
+    async with app_client(one) as c1, app_client(two):
+        logging.getLogger("fc_shared.inbox").addHandler(catch)  # after the apps configured logging
+        try:
+            await _close_and_settle_rounds(one, two, c1, kit, failures)
+        finally:
+            logging.getLogger("fc_shared.inbox").removeHandler(catch)
+
+
+async def _close_and_settle_rounds(one, two, c1, kit, failures):
+    for round_ in range(4):
+        year = 2010 + round_
+        shared = f"k-{kit.new_id()}"
+        # a sorts before b, so the close locks a before b; b is the one being settled meanwhile.
+        a, b = f"y1-{kit.new_id()}", f"y2-{kit.new_id()}"
+        await kit.handle(one, kit.approved(a, community_ids=[shared], task_year=year),
+                         kit.approved(b, community_ids=[f"z-{b}", shared], task_year=year))
+        close, outcome = await asyncio.gather(
+            c1.post(f"/api/v1/years/{year}/close", headers=kit.FINANCE),
+            two.state.runtime.consumer.handle(kit.passed(b, "city", 12_000_000, decided_on=f"{year + 1}-03-01")))
+        assert (close.status_code, outcome) == (200, "handled"), (round_, close.text)
+        # handled at the first attempt: a deadlock would be detected by PostgreSQL and retried by the consumer
+        assert not [r.__dict__.get("error") for r in failures], round_
+        fa = (await c1.get(f"/api/v1/projects/{a}/funding", headers=kit.FINANCE)).json()
+        fb = (await c1.get(f"/api/v1/projects/{b}/funding", headers=kit.FINANCE)).json()
+        b_interim = [e["amount_fen"] for e in fb["entries"] if e["kind"] == "interim"]
+        assert fb["paid_fen"] == 10 * M, round_
+        if b_interim:  # the close came first: both got the uncovered interim, b's acceptance paid the rest
+            assert (b_interim, fa["paid_fen"]) == ([7 * M], 7 * M), round_
+        else:  # the settlement came first: a's only community is covered at city, so a has no interim
+            assert fa["paid_fen"] == 0, round_
