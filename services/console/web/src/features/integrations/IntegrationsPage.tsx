@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { Alert, Button, Card, DatePicker, Form, Input, Modal, Select, Space, Table, Tabs, Tag, Typography } from 'antd'
+import { Alert, Button, Card, DatePicker, Form, Input, Modal, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { Dayjs } from 'dayjs'
 import { api } from '../../lib/api'
@@ -47,7 +47,32 @@ function DeliveryAttempts({ id }: { id: number }) {
   )
 }
 
-function Subscriptions({ canManage }: { canManage: boolean }) {
+/**
+ * Deletes a subscription after a confirmation (notify: DELETE /subscriptions/{id}, the office or its own integrator):
+ * deliveries to the endpoint stop, pending ones are given up, and the delivery log stays.
+ */
+export function DeleteSubscriptionButton({ subscription, onDeleted, onError }: {
+  subscription: Pick<Subscription, 'id' | 'url'>
+  onDeleted: () => unknown
+  onError: (e: unknown) => void
+}) {
+  return (
+    <Popconfirm title="删除订阅" okText="删除" cancelText="取消" okButtonProps={{ danger: true }}
+      description={<div style={{ maxWidth: 320 }}>删除后不再向 {subscription.url} 推送事件，未完成的投递将放弃，投递记录保留。确定删除？</div>}
+      onConfirm={async () => {
+        try {
+          await api('notify', `/subscriptions/${subscription.id}`, { method: 'DELETE' })
+          await onDeleted()
+        } catch (e) {
+          onError(e)
+        }
+      }}>
+      <Button size="small" danger>删除</Button>
+    </Popconfirm>
+  )
+}
+
+export function Subscriptions({ canManage }: { canManage: boolean }) {
   const qc = useQueryClient()
   const [secret, setSecret] = useState<string | null>(null)
   const [error, setError] = useState<unknown>(null)
@@ -87,6 +112,7 @@ function Subscriptions({ canManage }: { canManage: boolean }) {
               onSubmit={(v) => api('notify', `/subscriptions/${r.id}/replay`, { json: { since: v.since.toISOString() } })} onDone={done}>
               <Form.Item name="since" label="自此时间起" rules={[{ required: true }]}><DatePicker showTime format="YYYY-MM-DD HH:mm" /></Form.Item>
             </FormModalButton>
+            <DeleteSubscriptionButton subscription={r} onDeleted={() => { setError(null); return done() }} onError={setError} />
           </Space>
         ) }] : []),
       ]} />
