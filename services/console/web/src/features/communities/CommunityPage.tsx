@@ -22,7 +22,7 @@ interface Portrait {
   next_deadlines: { kind: string; due_on: string; days_left: number }[]; open_problems: { id: string; text: string; due_on: string | null }[]
   money: Record<string, number>; as_of: string
 }
-const MONEY_LABEL: Record<string, string> = { approved_fen: '核定奖补', paid_fen: '已拨付', recovery_due_fen: '待追回', award_fen: '奖补标准' }
+const MONEY_LABEL: Record<string, string> = { approved_fen: '核定奖补', paid_fen: '已拨付', recovery_due_fen: '待追回', repaid_fen: '已缴还', award_fen: '奖补标准' }
 
 /** A community's archive documents (一社一档): every version, upload of a new one, download. From a project's
  * page, an upload is filed as that project's document (``project_id``). */
