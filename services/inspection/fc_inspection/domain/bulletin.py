@@ -29,14 +29,17 @@ first); equal scores share a rank (1, 2, 2, 4), listed by street code.
 
 The annual assessment averages a street's scores over the year's published
 bulletins (a bulletin that does not list the street counts 0) and ranks the
-same way.
+same way: ``fc_shared.assessment.annual_rollup``, the one formula funding also
+shows beside the money.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from fc_shared.assessment import competition_ranks, points
 
 STAGE_RANK = {"draft": 0, "applied": 1, "selected": 2, "submitted": 3, "approved": 4, "accepting": 5,
               "district_reviewed": 6, "accepted": 7, "named": 8}
@@ -77,11 +80,6 @@ def state_as_of(history: list[tuple[int, Any, str]], end: Any, current: str) -> 
     return max(reached)[1] if reached else None
 
 
-def points(value: Fraction) -> Decimal:
-    """§5.6: scores are shown to two decimals, rounded half-up."""
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def score_components(p: StreetProgress) -> dict[str, Fraction]:
     """§5.6: the four progress measures (stage reached, milestones on time, problems closed, spending vs plan), each 0…1."""
     active = [s for s in p.project_states if s not in INACTIVE_STATES]
@@ -100,16 +98,6 @@ def street_score(p: StreetProgress) -> Fraction:
     return sum((WEIGHTS[k] * parts[k] for k in WEIGHTS), Fraction(0))
 
 
-def competition_ranks(scores: list[tuple[str, Decimal]]) -> list[tuple[str, int, Decimal]]:
-    """§5.6: highest score first; equal scores share a rank (1, 2, 2, 4); ties listed by street code."""
-    ordered = sorted(scores, key=lambda s: (-s[1], s[0]))
-    out: list[tuple[str, int, Decimal]] = []
-    for i, (code, score) in enumerate(ordered):
-        rank = out[-1][1] if out and out[-1][2] == score else i + 1
-        out.append((code, rank, score))
-    return out
-
-
 def rank_streets(progress: list[StreetProgress]) -> list[RankedStreet]:
     """§5.6 每月评价通报: rank every street by its progress score."""
     by_code = {p.street_code: p for p in progress}
@@ -126,28 +114,3 @@ def rank_streets(progress: list[StreetProgress]) -> list[RankedStreet]:
                     "problems_overdue": p.problems_overdue,
                     "spent_fen": p.spent_fen, "planned_fen": p.planned_fen}))
     return ranked
-
-
-@dataclass(frozen=True)
-class AnnualStreet:
-    street_code: str
-    rank: int
-    average_score: Decimal
-    months: dict[str, Decimal]
-    best_rank: int | None
-
-
-def annual_rollup(bulletins: dict[str, list[tuple[str, int, Decimal]]]) -> list[AnnualStreet]:
-    """§5.6 年度考核: average of a street's monthly scores over the year's published bulletins (absent = 0)."""
-    if not bulletins:
-        return []
-    streets = sorted({code for ranking in bulletins.values() for code, _, _ in ranking})
-    monthly: dict[str, dict[str, Decimal]] = {s: {} for s in streets}
-    best: dict[str, int | None] = {s: None for s in streets}
-    for month, ranking in sorted(bulletins.items()):
-        for code, rank, score in ranking:
-            monthly[code][month] = score
-            best[code] = rank if best[code] is None else min(best[code], rank)
-    averages = {s: points(Fraction(sum(monthly[s].values(), Decimal(0))) / len(bulletins)) for s in streets}
-    return [AnnualStreet(street_code=code, rank=rank, average_score=score, months=monthly[code], best_rank=best[code])
-            for code, rank, score in competition_ranks(list(averages.items()))]

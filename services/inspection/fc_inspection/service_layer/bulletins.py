@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from fc_shared.assessment import annual_rollup
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
 from ..adapters.tables import (bulletins, capital_plan_versions, capital_plans, expenditures, milestone_versions,
                               milestones, problems, project_states, projects, streets)
-from ..domain.bulletin import StreetProgress, annual_rollup, rank_streets, state_as_of
+from ..domain.bulletin import StreetProgress, rank_streets, state_as_of
 
 
 def month_end(month: str) -> date:
@@ -115,6 +116,7 @@ async def publish(uow: UnitOfWork, by: str, month: str) -> dict[str, Any]:
 
 
 async def annual(session, year: int) -> tuple[list[str], list[Any]]:
+    """§5.6 年度考核: the year's published bulletins rolled up by the shared formula (funding shows the same)."""
     rows = (await session.execute(select(bulletins).where(bulletins.c.month.like(f"{year:04d}-%"))
                                   .order_by(bulletins.c.month))).all()
     months = [r.month for r in rows]

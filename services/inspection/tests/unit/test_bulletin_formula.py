@@ -4,12 +4,13 @@ from fractions import Fraction
 
 from fc_inspection.domain.bulletin import (
     StreetProgress,
-    annual_rollup,
     competition_ranks,
     rank_streets,
     score_components,
     street_score,
 )
+from fc_inspection.service_layer import bulletins as bulletin_service
+from fc_shared import assessment
 
 
 def test_the_documented_formula():
@@ -54,12 +55,7 @@ def test_rank_streets_rounds_half_up_and_keeps_inputs():
     assert r2.inputs["active_projects"] == 3
 
 
-def test_annual_rollup_averages_over_published_months_absent_counts_zero():
-    bulletins = {"2026-01": [("A", 1, Decimal("80")), ("B", 2, Decimal("60"))],
-                 "2026-02": [("B", 1, Decimal("90")), ("A", 2, Decimal("70"))],
-                 "2026-03": [("A", 1, Decimal("60"))]}
-    rolled = annual_rollup(bulletins)
-    assert [(a.street_code, a.rank, a.average_score, a.best_rank) for a in rolled] == [
-        ("A", 1, Decimal("70.00"), 1), ("B", 2, Decimal("50.00"), 1)]
-    assert rolled[1].months == {"2026-01": Decimal("60"), "2026-02": Decimal("90")}
-    assert annual_rollup({}) == []
+def test_the_annual_assessment_is_the_shared_formula_funding_shows_too():
+    """One formula for inspection's assessment and funding's view of it (fc_shared.assessment)."""
+    assert bulletin_service.annual_rollup is assessment.annual_rollup
+    assert competition_ranks is assessment.competition_ranks
