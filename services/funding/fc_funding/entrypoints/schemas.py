@@ -72,6 +72,35 @@ class AssessmentEntry(BaseModel):
     score: str
 
 
+class AnnualAssessmentEntry(BaseModel):
+    street_code: str
+    rank: int = Field(description="§5.6 年度考核: place by average score; equal averages share a rank (1, 2, 2, 4)")
+    average_score: float = Field(description="the street's average over the year's published bulletins "
+                                             "(a bulletin not listing it counts 0), 2 decimals, half-up")
+    best_rank: int | None = Field(description="the street's best rank in any of the year's bulletins")
+    months: dict[str, float] = Field(description="the street's score in each published bulletin listing it")
+
+
+class AnnualAssessment(BaseModel):
+    """The year's annual assessment as inspection's ``GET /api/v1/assessments/{year}`` gives it: the published
+    bulletins funding received, rolled up by the same shared formula (fc_shared.assessment.annual_rollup)."""
+
+    year: int
+    bulletin_months: list[str] = Field(description="the year's published bulletins the figures are averaged over")
+    ranking: list[AnnualAssessmentEntry]
+
+
+class StreetAnnualAssessment(BaseModel):
+    """One street's line of a year's annual assessment (§5.6), the ranking taken over every street."""
+
+    year: int
+    bulletin_months: list[str]
+    rank: int
+    average_score: float
+    best_rank: int | None
+    months: dict[str, float]
+
+
 class StreetFunding(BaseModel):
     street_code: str
     projects: int
@@ -83,6 +112,9 @@ class StreetFunding(BaseModel):
     street_borne_fen: int
     eligible_expenditure_fen: int
     assessment: list[AssessmentEntry] = Field(description="§5.6: the street's published monthly ranks and scores")
+    annual_assessments: list[StreetAnnualAssessment] = Field(
+        description="§5.6 年度考核: the street's annual rank and average score in each year whose published "
+                    "bulletins list it, oldest first; the same figures as inspection's /assessments/{year}")
 
 
 class YearFunding(BaseModel):
@@ -100,7 +132,9 @@ class YearFunding(BaseModel):
                                               "each repayment and netting counted with the recovery it settled")
     remaining_fen: int | None = Field(description="budget + income − (paid − repaid)")
     by_kind: dict[str, int]
-    assessment: list[AssessmentEntry]
+    assessment: list[AssessmentEntry] = Field(description="§5.6: every street's published monthly ranks and scores")
+    annual_assessment: AnnualAssessment = Field(
+        description="§5.6 年度考核: the year's annual ranking, the same figures as inspection's /assessments/{year}")
 
 
 class RepaymentIn(_In):

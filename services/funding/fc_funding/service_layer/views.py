@@ -1,11 +1,13 @@
 """What funding shows: a project's, a street's and a year's money, and the ledger with its filters."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 
+from fc_shared.assessment import annual_rollup
 from fc_shared.auth import Principal
 from fc_shared.db import upsert
 from fc_shared.errors import Problem
@@ -93,6 +95,33 @@ async def assessment(session, year: int | None = None, street_code: str | None =
             for r in (await session.execute(stmt)).all()]
 
 
+async def annual_assessment(session, year: int) -> dict[str, Any]:
+    """§5.6 年度考核 beside the money: the year's published bulletins as funding keeps them, rolled up by the one
+    shared formula inspection uses for ``GET /api/v1/assessments/{year}`` (fc_shared.assessment.annual_rollup),
+    so both give the same ranks and averages; nothing is computed on top of it."""
+    rows = (await session.execute(select(street_bulletins).where(street_bulletins.c.month.like(f"{year:04d}-%")))).all()
+    bulletins: dict[str, list[tuple[str, int, Decimal]]] = {}
+    for r in rows:
+        bulletins.setdefault(r.month, []).append((r.street_code, r.rank, Decimal(r.score)))
+    return {"year": year, "bulletin_months": sorted(bulletins), "ranking": [
+        {"street_code": a.street_code, "rank": a.rank, "average_score": float(a.average_score),
+         "best_rank": a.best_rank, "months": {m: float(v) for m, v in a.months.items()}}
+        for a in annual_rollup(bulletins)]}
+
+
+async def street_annual_assessments(session, street_code: str) -> list[dict[str, Any]]:
+    """The street's place in the annual assessment of each year whose published bulletins list it, oldest first."""
+    months = (await session.execute(select(street_bulletins.c.month)
+                                    .where(street_bulletins.c.street_code == street_code))).scalars()
+    out = []
+    for year in sorted({int(m[:4]) for m in months}):
+        annual = await annual_assessment(session, year)
+        mine = next(e for e in annual["ranking"] if e["street_code"] == street_code)
+        out.append({"year": year, "bulletin_months": annual["bulletin_months"],
+                    **{k: v for k, v in mine.items() if k != "street_code"}})
+    return out
+
+
 async def _latest_approvals(session, *where) -> tuple[int, int, int]:
     """Award, entitlement and street-borne part summed over each project's latest approval only."""
     latest = (select(approvals.c.project_id, func.max(approvals.c.id).label("id"))
@@ -134,7 +163,8 @@ async def street_funding(session, street_code: str) -> dict[str, Any]:
             "entitlement_fen": entitlement, "paid_fen": held.paid_fen, "repaid_fen": recovered.repaid_fen,
             "recovery_due_fen": recovered.due_fen, "street_borne_fen": borne,
             "eligible_expenditure_fen": int(eligible),
-            "assessment": await assessment(session, street_code=street_code)}
+            "assessment": await assessment(session, street_code=street_code),
+            "annual_assessments": await street_annual_assessments(session, street_code)}
 
 
 async def year_funding(session, year: int) -> dict[str, Any]:
@@ -154,7 +184,8 @@ async def year_funding(session, year: int) -> dict[str, Any]:
             "recovered_fen": recovered.recovered_fen, "repaid_fen": recovered.repaid_fen,
             "offset_fen": recovered.offset_fen, "recovery_due_fen": recovered.due_fen,
             "remaining_fen": None if budget is None else budget + income - held.paid_fen + recovered.repaid_fen,
-            "by_kind": by_kind, "assessment": await assessment(session, year=year)}
+            "by_kind": by_kind, "assessment": await assessment(session, year=year),
+            "annual_assessment": await annual_assessment(session, year)}
 
 
 async def record_income(uow, year: int, *, amount_fen: int, received_on, source: str, reference: str, note: str,

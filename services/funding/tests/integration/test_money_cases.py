@@ -278,8 +278,74 @@ async def test_the_annual_assessment_is_shown_beside_the_money(funding_app, prod
             return s if s["assessment"] else None
         s = await async_wait_until(shown, 60, message="the bulletin reaches funding")
         assert s["assessment"] == [{"month": month, "street_code": "S01", "rank": 2, "score": "71.5"}]
+        assert s["annual_assessments"] == [{"year": 2021, "bulletin_months": [month], "rank": 2, "average_score": 71.5,
+                                            "best_rank": 2, "months": {month: 71.5}}]
         y = (await client.get("/api/v1/years/2021/funding", headers=kit.FINANCE)).json()
         assert [(e["street_code"], e["rank"]) for e in y["assessment"]] == [("S02", 1), ("S01", 2)]
+        assert [(e["street_code"], e["rank"], e["average_score"]) for e in y["annual_assessment"]["ranking"]] == [
+            ("S02", 1, 80.0), ("S01", 2, 71.5)]
+
+
+def _bulletin(month: str, *ranking: tuple[str, int, float]):
+    """fc.bulletin.published as inspection emits it (the event contract's BulletinPublished)."""
+    from fc_shared.event_models import BulletinPublished
+    from fc_shared.events import Event
+
+    data = {"month": month, "ranking": [{"street_code": c, "rank": r, "score": v} for c, r, v in ranking]}
+    BulletinPublished.model_validate(data)
+    return Event(type="fc.bulletin.published", source="/inspection", subject=f"bulletin-{month}", data=data)
+
+
+async def test_the_annual_assessment_beside_the_money_is_inspections_roll_up_of_the_same_bulletins(funding_app, kit):
+    """§5.6: funding rolls up the published bulletins of a year with the one shared formula inspection's
+    /assessments/{year} uses (average over the year's published bulletins, a bulletin not listing a street
+    counting 0; equal averages share a rank); nothing is invented on top of it."""
+    from decimal import Decimal
+
+    from fc_shared.assessment import annual_rollup
+
+    app = funding_app(run_workers=False)
+    published = [_bulletin("2023-01", ("S02", 1, 80.0), ("S01", 2, 71.5), ("S03", 3, 60.25)),
+                 _bulletin("2023-02", ("S01", 1, 90.0), ("S02", 2, 75.33)),  # S03 not listed: counts 0
+                 _bulletin("2023-03", ("S02", 1, 70.01), ("S01", 2, 65.0), ("S03", 3, 40.0))]
+    other_year = _bulletin("2022-12", ("S03", 1, 99.0), ("S01", 2, 10.0))
+    async with app_client(app) as client:
+        await kit.handle(app, other_year, *published, published[1])  # a redelivery changes nothing
+        y = (await client.get("/api/v1/years/2023/funding", headers=kit.FINANCE)).json()
+        annual = y["annual_assessment"]
+        assert annual["year"] == 2023 and annual["bulletin_months"] == ["2023-01", "2023-02", "2023-03"]
+        # S01 (71.5 + 90 + 65) / 3 = 75.5; S02 (80 + 75.33 + 70.01) / 3 = 75.1133… → 75.11;
+        # S03 (60.25 + 0 + 40) / 3 = 33.4166… → 33.42 (not 50.13: the month not listing it counts 0).
+        assert [(e["street_code"], e["rank"], e["average_score"], e["best_rank"]) for e in annual["ranking"]] == [
+            ("S01", 1, 75.5, 1), ("S02", 2, 75.11, 1), ("S03", 3, 33.42, 3)]
+        assert annual["ranking"][2]["months"] == {"2023-01": 60.25, "2023-03": 40.0}
+
+        # The same figures as inspection's roll-up of the same bulletins (what /assessments/2023 answers).
+        expected = annual_rollup({e.data["month"]: [(r["street_code"], r["rank"], Decimal(str(r["score"])))
+                                                    for r in e.data["ranking"]] for e in published})
+        assert [(e["street_code"], e["rank"], e["average_score"], e["best_rank"]) for e in annual["ranking"]] == [
+            (a.street_code, a.rank, float(a.average_score), a.best_rank) for a in expected]
+
+        # The monthly rows stay as they were, beside the roll-up.
+        assert [(e["month"], e["street_code"], e["rank"], e["score"]) for e in y["assessment"]][:3] == [
+            ("2023-01", "S02", 1, "80.0"), ("2023-01", "S01", 2, "71.5"), ("2023-01", "S03", 3, "60.25")]
+        assert len(y["assessment"]) == 8
+
+        # A street sees its own line of each year's assessment, ranked against every street.
+        s3 = await client.get("/api/v1/streets/S03/funding", headers=kit.street("S03"))
+        assert s3.status_code == 200, s3.text
+        assert s3.json()["annual_assessments"] == [
+            {"year": 2022, "bulletin_months": ["2022-12"], "rank": 1, "average_score": 99.0, "best_rank": 1,
+             "months": {"2022-12": 99.0}},
+            {"year": 2023, "bulletin_months": ["2023-01", "2023-02", "2023-03"], "rank": 3, "average_score": 33.42,
+             "best_rank": 3, "months": {"2023-01": 60.25, "2023-03": 40.0}}]
+        s1 = (await client.get("/api/v1/streets/S01/funding", headers=kit.FINANCE)).json()
+        assert [(a["year"], a["rank"], a["average_score"]) for a in s1["annual_assessments"]] == [
+            (2022, 2, 10.0), (2023, 1, 75.5)]
+        assert (await client.get("/api/v1/streets/S01/funding", headers=kit.street("S03"))).status_code == 403
+        # A year without published bulletins has an empty assessment, not an invented one.
+        empty = (await client.get("/api/v1/years/2019/funding", headers=kit.FINANCE)).json()["annual_assessment"]
+        assert empty == {"year": 2019, "bulletin_months": [], "ranking": []}
 
 
 async def test_cancellation_reschedule_and_netting_over_the_broker(funding_app, producer, kit):
