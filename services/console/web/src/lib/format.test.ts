@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exactYuan, wan, wanToFen, ymd } from './format'
+import { daysLeftText, daysLeftTone, exactYuan, wan, wanToFen, ymd } from './format'
 
 describe('money in 万元', () => {
   it('shows two decimals of 万元 from integer fen', () => {
@@ -31,5 +31,26 @@ describe('money in 万元', () => {
   it('shows dates as YYYY-MM-DD', () => {
     expect(ymd('2026-11-30')).toBe('2026-11-30')
     expect(ymd(null)).toBe('—')
+  })
+})
+
+describe('days left in words', () => {
+  it('says how many days remain, that it is due today, or how long it is overdue', () => {
+    expect(daysLeftText(12)).toBe('剩余 12 天')
+    expect(daysLeftText(1)).toBe('剩余 1 天')
+    expect(daysLeftText(0)).toBe('今日到期')
+    expect(daysLeftText(-1)).toBe('逾期 1 天')
+    expect(daysLeftText(-1342)).toBe('逾期 1342 天')
+    expect(daysLeftText(null)).toBe('—')
+    expect(daysLeftText(undefined)).toBe('—')
+  })
+  it('is red when overdue, and red or amber as the row colour says otherwise', () => {
+    expect(daysLeftTone(-1342)).toBe('overdue')
+    expect(daysLeftTone(-1, 'green')).toBe('overdue')
+    expect(daysLeftTone(0, 'red')).toBe('red')
+    expect(daysLeftTone(20, 'amber')).toBe('amber')
+    expect(daysLeftTone(90, 'green')).toBeUndefined()
+    expect(daysLeftTone(3)).toBeUndefined()
+    expect(daysLeftTone(null, 'red')).toBeUndefined()
   })
 })

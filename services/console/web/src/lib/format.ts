@@ -81,3 +81,28 @@ export function districtDayRange(first?: string | null, last?: string | null, of
   }
   return out
 }
+
+/**
+ * Days left to a deadline in the words a district official reads: "剩余 12 天", "今日到期", "逾期 1342 天"
+ * (the APIs give a signed whole number of days; negative is past the due date).
+ */
+export function daysLeftText(days: number | null | undefined): string {
+  if (days === null || days === undefined || !Number.isFinite(days)) return '—'
+  const d = Math.trunc(days)
+  if (d === 0) return '今日到期'
+  return d < 0 ? `逾期 ${-d} 天` : `剩余 ${d} 天`
+}
+
+export type DaysLeftTone = 'overdue' | 'red' | 'amber' | undefined
+
+/**
+ * How days left are coloured: overdue always red; otherwise, where the row has a red/amber/green colour
+ * (挂图作战), red or amber as that colour says (the registry applies its red/amber thresholds); else plain.
+ */
+export function daysLeftTone(days: number | null | undefined, rag?: string | null): DaysLeftTone {
+  if (days === null || days === undefined || !Number.isFinite(days)) return undefined
+  if (days < 0) return 'overdue'
+  if (rag === 'red') return 'red'
+  if (rag === 'amber') return 'amber'
+  return undefined
+}

@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router-dom'
 import { CursorTable } from '../../components/CursorTable'
 import { ProblemAlert } from '../../components/ProblemAlert'
-import { ymdhm } from '../../lib/format'
+import { daysLeftText, ymdhm } from '../../lib/format'
 import type { Alert } from './api'
 import { markRead } from './api'
 
@@ -33,7 +33,7 @@ export function AlertsPage() {
         { title: '标题', dataIndex: 'title' },
         { title: '内容', dataIndex: 'message' },
         { title: '剩余天数', dataIndex: 'days_left', render: (d: number | null) => d === null ? '—' :
-          <Tag color={d < 0 ? 'red' : d <= 7 ? 'orange' : 'blue'}>{d < 0 ? `已超期 ${-d} 天` : `${d} 天`}</Tag> },
+          <Tag color={d < 0 ? 'red' : d <= 7 ? 'orange' : 'blue'}>{daysLeftText(d)}</Tag> },
         { title: '项目', dataIndex: 'project_id', render: (id: string | null) => id ? <Link to={`/projects/${id}`}>查看</Link> : '—' },
         { title: '状态', dataIndex: 'read', render: (r: boolean) => r ? <Tag>已读</Tag> : <Tag color="red">未读</Tag> },
         { title: '操作', render: (_: unknown, a: Alert) => a.read ? null :

@@ -8,6 +8,7 @@ import { LEVEL, label, nodeTitle, options, RAG, RAG_COLOR, STATE, TYPE } from '.
 import { ymd } from '../../lib/format'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
+import { DaysLeft } from '../../components/DaysLeft'
 import { DownloadButton } from '../../components/DownloadButton'
 import { EChart } from '../../components/EChart'
 import { ProblemAlert } from '../../components/ProblemAlert'
@@ -83,7 +84,7 @@ export function BoardPage() {
               { title: '类型·级别', dataIndex: 'type', render: (t: string, r) => <>{label(TYPE, t)}<br />{label(LEVEL, r.target_level)}</> },
               { title: '阶段', dataIndex: 'state', render: (t: string) => label(STATE, t) },
               { title: '下一节点', dataIndex: 'next_node', render: (n: BoardRow['next_node']) => n ? <>{nodeTitle(n)}<br />{ymd(n.due_on)}</> : '—' },
-              { title: '剩余天数', dataIndex: 'days_left', render: (d: number | null) => d === null ? '—' : d < 0 ? `超期 ${-d} 天` : `${d} 天` },
+              { title: '剩余天数', dataIndex: 'days_left', render: (d: number | null, r) => <DaysLeft days={d} rag={r.rag} /> },
               { title: '红黄绿', dataIndex: 'rag', render: (r: string) => <RagTag rag={r} /> },
             ]} />
           </Card>

@@ -5,10 +5,11 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router-dom'
 import { api, apiUrl } from '../../lib/api'
 import { ymd, ymdhm } from '../../lib/format'
-import { DEADLINE_KIND, DOCUMENT_KIND, label, options, STATE, SURVEY_FIELD } from '../../lib/labels'
+import { DEADLINE_KIND, DOCUMENT_KIND, label, nodeTitle, options, STATE, SURVEY_FIELD } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
 import { FormModalButton } from '../../components/FormModalButton'
+import { DaysLeft } from '../../components/DaysLeft'
 import { Money } from '../../components/Money'
 import { ProblemAlert } from '../../components/ProblemAlert'
 import { uploadWithProgress } from '../../components/UploadWithProgress'
@@ -18,7 +19,7 @@ import { CommunityFields, communityBody } from './CommunitiesPage'
 
 interface Doc { id: string; kind: string; version: number; filename: string; size_bytes: number; note: string; uploaded_by: string; uploaded_at: string; project_id: string | null }
 interface Portrait {
-  community: Community; documents: Doc[]; projects: { id: string; name: string; state: string }[]
+  community: Community; documents: Doc[]; projects: { project_id: string; name: string; state: string; next_node?: { kind: string; title: string; due_on: string } | null; days_left?: number | null; rag?: string }[]
   next_deadlines: { kind: string; due_on: string; days_left: number }[]; open_problems: { id: string; text: string; due_on: string | null }[]
   money: Record<string, number>; as_of: string
 }
@@ -85,14 +86,16 @@ function PortraitView({ id }: { id: string }) {
       <Typography.Text type="secondary">截至 {ymd(p.as_of)}</Typography.Text>
       <Descriptions bordered size="small" column={3} items={Object.entries(p.money).map(([k, v]) => ({ key: k, label: MONEY_LABEL[k] ?? k, children: <Money fen={v} /> }))} />
       <Card size="small" title="创建项目">
-        <Table size="small" rowKey="id" pagination={false} dataSource={p.projects} columns={[
-          { title: '项目', dataIndex: 'name', render: (n: string, r: { id: string }) => <Link to={`/projects/${r.id}`}>{n}</Link> },
+        <Table<Portrait['projects'][number]> size="small" rowKey="project_id" pagination={false} dataSource={p.projects} columns={[
+          { title: '项目', dataIndex: 'name', render: (n: string, r) => <Link to={`/projects/${r.project_id}`}>{n}</Link> },
           { title: '阶段', dataIndex: 'state', render: (s: string) => label(STATE, s) },
+          { title: '下一节点', dataIndex: 'next_node', render: (n: Portrait['projects'][number]['next_node']) => n ? `${nodeTitle(n)} ${ymd(n.due_on)}` : '—' },
+          { title: '剩余天数', dataIndex: 'days_left', render: (d: number | null | undefined, r) => <DaysLeft days={d} rag={r.rag} /> },
         ]} />
       </Card>
       <Card size="small" title="临近期限">
         <Table size="small" rowKey={(r) => `${r.kind}-${r.due_on}`} pagination={false} dataSource={p.next_deadlines} columns={[
-          { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) }, { title: '到期日', dataIndex: 'due_on', render: ymd }, { title: '剩余天数', dataIndex: 'days_left' },
+          { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) }, { title: '到期日', dataIndex: 'due_on', render: ymd }, { title: '剩余天数', dataIndex: 'days_left', render: (d: number) => <DaysLeft days={d} /> },
         ]} />
       </Card>
       <Card size="small" title="未关闭问题">

@@ -7,6 +7,7 @@ import { wanToFen, ymd } from '../../lib/format'
 import { ACCEPTANCE_STATE, basisText, DEADLINE_KIND, DEPARTMENT, ENTRY_KIND, EXPENDITURE_CATEGORY, HISTORY_ACTION, LEVEL, label, options, RULE, STATE, TYPE } from '../../lib/labels'
 import { useSession } from '../../lib/session'
 import { CursorTable } from '../../components/CursorTable'
+import { DaysLeft } from '../../components/DaysLeft'
 import { FormModalButton } from '../../components/FormModalButton'
 import { Money } from '../../components/Money'
 import { ProblemAlert } from '../../components/ProblemAlert'
@@ -80,7 +81,7 @@ function Milestones({ project }: { project: Project }) {
           pageSize={10} size="small" columns={[
             { title: '期限', dataIndex: 'kind', render: (k: string) => label(DEADLINE_KIND, k) },
             { title: '到期日', dataIndex: 'due_on', render: ymd },
-            { title: '剩余天数', dataIndex: 'days_left' },
+            { title: '剩余天数', dataIndex: 'days_left', render: (d: number, r) => r.resolved ? '—' : <DaysLeft days={d} /> },
             { title: '状态', render: (_: unknown, d) => d.breached ? <Tag color="red">已超期</Tag> : d.resolved ? <Tag>已完成</Tag> : <Tag color="blue">进行中</Tag> },
           ]} />
       </Card>
