@@ -13,7 +13,8 @@ schedule (one every 1/rate s, whatever the answers take), drawn from this mix:
 
 It prints requests sent, errors (status ≥ 500, transport errors and any 4xx the flow does not expect),
 the achieved rate, p50/p95/p99 latency per endpoint, and each service process's RSS at the start of the
-measured phase, in its middle and at its end. ``run_load`` returns the same figures (tests/faults/test_load.py).
+measured phase, in its middle, at its end and its highest (sampled every second); ``figure: rss_<service>``
+lines give that highest beside issue 15's 150 MB target. ``run_load`` returns the same figures (tests/faults/test_load.py).
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ WRITE_WEIGHT = 30
 PROJECTION_LAG_S = 60.0  # how long a service may take to learn a new project from the broker
 MAX_IN_FLIGHT = 200
 KEEPALIVE_EXPIRY_S = 2.0  # < uvicorn's --timeout-keep-alive (5 s)
+RSS_TARGET_MIB = 150e6 / 2**20  # issue 15: ≤ 150 MB per service under this load
 
 
 def rss_kib(pid: int) -> int:
@@ -302,12 +304,23 @@ async def run_load_async(urls: dict[str, str], pids: dict[str, int], rate: float
             for name, pid in pids.items():
                 rss[name]["middle"] = rss_kib(pid)
 
+        async def sample_peak() -> None:  # every second of the measured phase: each process's highest RSS
+            while True:
+                for name, pid in pids.items():
+                    rss[name]["peak"] = max(rss[name].get("peak", 0), rss_kib(pid))
+                await asyncio.sleep(1.0)
+
+        sampler = asyncio.create_task(sample_peak())
         t0 = time.monotonic()
-        sched = await load.phase(rate, duration, at_half=middle)
+        try:
+            sched = await load.phase(rate, duration, at_half=middle)
+        finally:
+            sampler.cancel()
         elapsed = time.monotonic() - t0
         for name, pid in pids.items():
             rss[name]["end"] = rss_kib(pid)
             rss[name].setdefault("middle", rss[name]["end"])
+            rss[name]["peak"] = max(rss[name].get("peak", 0), rss[name]["end"])
     finally:
         await load.client.aclose()
     s = load.stats
@@ -343,9 +356,10 @@ def report(figures: dict[str, Any]) -> str:
              "latency (ms)                                            n      p50     p95     p99"]
     for endpoint, f in figures["latency_ms"].items():
         lines.append(f"  {endpoint:<52}{f['n']:>5} {f['p50']:>8} {f['p95']:>7} {f['p99']:>7}")
-    lines.append("RSS (MiB)        start   middle     end")
+    lines.append("RSS (MiB)        start   middle     end    peak")
     for name, r in figures["rss_kib"].items():
-        lines.append(f"  {name:<12}{r['start'] / 1024:>9.1f}{r['middle'] / 1024:>9.1f}{r['end'] / 1024:>8.1f}")
+        lines.append(f"  {name:<12}{r['start'] / 1024:>9.1f}{r['middle'] / 1024:>9.1f}{r['end'] / 1024:>8.1f}"
+                     f"{r['peak'] / 1024:>8.1f}")
     for sample in figures["error_samples"] + figures["warmup_error_samples"]:
         lines.append(f"  error: {sample}")
     return "\n".join(lines)
@@ -377,6 +391,12 @@ def main() -> int:
             drop_platform_databases(platform)
             broker.kill()
     print(report(figures))
+    for name, r in figures["rss_kib"].items():
+        print(f"figure: rss_{name} {r['peak'] / 1024:.1f} MiB (highest of one sample a second over the measured "
+              f"{args.duration:g} s at {args.rate:g} req/s; at its end {r['end'] / 1024:.1f} MiB)")
+    print(f"figure: rss_reference_target {RSS_TARGET_MIB:.0f} MiB per service (issue 15 target, 150 MB; not measured)")
+    worst = max(r["peak"] for r in figures["rss_kib"].values()) / 1024
+    print(f"figure: rss_ratio {worst / RSS_TARGET_MIB:.2f} of target (the highest service's peak; ≤ 1 meets it)")
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=1))
     return 1 if figures["errors"] or figures["warmup_errors"] else 0
