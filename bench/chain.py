@@ -14,7 +14,8 @@ Preparation walks each project through the public APIs with ``tools/flows.py``'s
 tests/e2e/test_money_flow.py does for worked example 1: community, a city-level project created 60 days
 before its approval (2025-01-10), apply/select/submit/approve, a nine-scenario evaluation, expenditure
 reported to funding and an acceptance application (city level), the four department reviews (→ district
-reviewed). Its time is printed; it is not a figure.
+reviewed). Its time is printed; it is not a figure. The bench then waits until every service's relay and
+consumers have stood still for a second (their ``/metrics`` counters), so no figure includes that backlog.
 
 Then, with a keep-alive HTTP/1.1 client that costs the machine little CPU, the province/city system posts
 each acceptance's result (passed, city level): inspection records it → ``fc.acceptance.passed`` → funding
@@ -297,6 +298,30 @@ async def probe(poster: Poster, item: dict, receiver_url: str, funding_url: str,
     return kinds
 
 
+def settle(urls: dict[str, str], quiet_s: float = 1.0, timeout: float = 600.0) -> float:
+    """Wait until the preparation's events have travelled: every service's relay and consumers have stood
+    still (``fc_outbox_published_total``, ``fc_events_handled_total`` unchanged) for ``quiet_s``, so the
+    figures are not of the preparation's backlog. The seconds it took."""
+    def counters() -> tuple[float, ...]:
+        out = []
+        for url in urls.values():
+            text = httpx.get(url + "/metrics", timeout=10).raise_for_status().text
+            out += [sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
+                    for name in ("fc_outbox_published_total{", "fc_events_handled_total{")]
+        return tuple(out)
+
+    start = time.monotonic()
+    last = {"value": counters(), "since": time.monotonic()}
+
+    def still() -> bool:
+        now = counters()
+        if now != last["value"]:
+            last.update(value=now, since=time.monotonic())
+        return time.monotonic() - last["since"] >= quiet_s
+    wait_until(still, timeout, 0.2, message="the preparation's events handled everywhere")
+    return time.monotonic() - start
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else 0.0
 
@@ -337,6 +362,7 @@ def run(db: str, args) -> list[str]:
         print(f"{db}: prepared {total} projects up to a district-reviewed acceptance through the APIs in "
               f"{prep_s:.0f} s ({total / prep_s:.1f} projects/s, {args.prepare_concurrency} at a time)", flush=True)
 
+        print(f"{db}: the platform settled {settle(service_urls):.1f} s after the preparation", flush=True)
         poster = Poster(platform.services["inspection"].port, token("integration", scope="city"))
         kinds = asyncio.run(probe(poster, items[0], receiver_url, service_urls["funding"], args.timeout))
         expected = len(kinds)
