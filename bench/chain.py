@@ -70,7 +70,7 @@ PAID_KINDS = ("interim", "disbursement", "reward")  # funding's ledger kinds ann
 async def _serve_receiver(port: int, secret: str) -> None:
     from fc_shared.webhooks import SignatureError, verify
 
-    seen: dict[str, list] = {}  # project → [first received, last received, webhooks]
+    seen: dict[str, list] = {}  # project → [first received, last received, webhooks, last received (wall clock)]
     ids: set[str] = set()
     stats = {"posts": 0, "bad_signatures": 0, "unparsed": 0, "repeated_ids": 0, "webhooks_per_project": 0.0}
 
@@ -91,8 +91,8 @@ async def _serve_receiver(port: int, secret: str) -> None:
             stats["unparsed"] += 1
             return
         now = time.monotonic()
-        mine = seen.setdefault(project, [now, now, 0])
-        mine[1], mine[2] = now, mine[2] + 1
+        mine = seen.setdefault(project, [now, now, 0, 0.0])
+        mine[1], mine[2], mine[3] = now, mine[2] + 1, time.time()
         stats["webhooks_per_project"] = round(len(ids) / len(seen), 3)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -232,6 +232,7 @@ async def burst(poster: Poster, items: list[dict], concurrency: int, receiver_ur
     seen = await wait_for_webhooks(receiver_url, set(sent), expected, timeout)
     last = max(seen[p][1] for p in sent)
     return {"n": len(items), "answered_s": answered - start, "end_to_end_s": last - start,
+            "sent": sent, "seen": seen,
             "latencies": sorted(seen[p][1] - t for p, t in sent.items()),
             "first_latencies": sorted(seen[p][0] - t for p, t in sent.items())}
 
@@ -264,7 +265,8 @@ async def steady(poster: Poster, items: list[dict], rate: float, receiver_url: s
     while not idle.empty():
         idle.get_nowait().close()
     seen = await wait_for_webhooks(receiver_url, set(due), expected, timeout)
-    return {"n": len(items), "late_s": late, "latencies": sorted(seen[p][1] - t for p, t in due.items()),
+    return {"n": len(items), "late_s": late, "sent": due, "seen": seen,
+            "latencies": sorted(seen[p][1] - t for p, t in due.items()),
             "first_latencies": sorted(seen[p][0] - t for p, t in due.items())}
 
 
@@ -322,6 +324,50 @@ def settle(urls: dict[str, str], quiet_s: float = 1.0, timeout: float = 600.0) -
     return time.monotonic() - start
 
 
+async def stages(db_urls: dict[str, str], sent: dict[str, float], seen: dict[str, list]) -> dict[str, list[float]]:
+    """Where each project's time went, read afterwards from the services' own rows (wall clock, one machine):
+    result posted → inspection recorded it (``acceptances.result_at``) → funding paid it (the last paying
+    ``ledger_entries.at``) → notify consumed the last ``fc.subsidy.disbursed`` (``events.received_at``) → the
+    receiver had the last webhook. Each stage's seconds, sorted."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    queries = {
+        "inspection": "SELECT project_id, result_at FROM acceptances WHERE result_at IS NOT NULL",
+        "funding": "SELECT project_id, max(at) FROM ledger_entries WHERE kind IN ('interim', 'disbursement', "
+                   "'reward') GROUP BY project_id",
+        "notify": "SELECT subject, max(received_at) FROM events WHERE type = 'fc.subsidy.disbursed' GROUP BY subject",
+    }
+    marks: dict[str, dict[str, float]] = {}
+    for service, sql in queries.items():
+        engine = create_async_engine(db_urls[service])
+        try:
+            async with engine.connect() as conn:
+                marks[service] = {r[0]: _epoch(r[1]) for r in (await conn.execute(text(sql))).all()}
+        finally:
+            await engine.dispose()
+    offset = time.time() - time.monotonic()
+    chain = [("posted_to_recorded", None, "inspection"), ("recorded_to_paid", "inspection", "funding"),
+             ("paid_to_notify", "funding", "notify"), ("notify_to_webhook", "notify", None)]
+    out: dict[str, list[float]] = {name: [] for name, _, _ in chain}
+    for project, at in sent.items():
+        points = {None: at + offset, "inspection": marks["inspection"].get(project),
+                  "funding": marks["funding"].get(project), "notify": marks["notify"].get(project)}
+        for name, a, b in chain:
+            start, end = points[a], (seen[project][3] if b is None else points[b])
+            if start is not None and end is not None:
+                out[name].append(end - start)
+    return {name: sorted(values) for name, values in out.items()}
+
+
+def _epoch(value) -> float:
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else 0.0
 
@@ -377,6 +423,14 @@ def run(db: str, args) -> list[str]:
         if s and s["late_s"] > 0.05:
             print(f"note: the steady client fell {s['late_s'] * 1000:.0f} ms behind its schedule", file=sys.stderr)
 
+        stage_lines = []
+        for phase, r in (("burst", b), ("steady", s)):
+            if r is None:
+                continue
+            for stage, values in asyncio.run(stages(urls, r["sent"], r["seen"])).items():
+                stage_lines.append(f"figure: chain_{phase}_{db}_stage_{stage} {percentile(values, 0.5) * 1000:.0f} ms "
+                             f"(p50; p99 {percentile(values, 0.99) * 1000:.0f} ms, {len(values)} projects, "
+                             "from the services' own rows)")
         rate = b["n"] / b["end_to_end_s"]
         ms = lambda values, q: f"{percentile(values, q) * 1000:.0f}"  # noqa: E731
         lines += [
@@ -403,6 +457,7 @@ def run(db: str, args) -> list[str]:
                 "(issue 15 target at 20/s, not measured)",
                 f"figure: chain_steady_{db}_p99_ratio {p99 / STEADY_P99_TARGET_MS:.2f} of target (≤ 1 meets it)",
             ]
+        lines += stage_lines
     finally:
         if receiver is not None:
             receiver.terminate()
