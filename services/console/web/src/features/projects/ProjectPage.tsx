@@ -15,6 +15,7 @@ import { useStreetName } from '../../components/StreetSelect'
 import type { Milestone, Project } from './api'
 import { getHistory, getMilestones, getProject } from './api'
 import { ProjectActions } from './ProjectActions'
+import { EditMilestoneButton, mayEditMilestones } from './Milestones'
 import { Documents } from '../communities/CommunityPage'
 import { RepaymentButton } from '../funding/actions'
 import { ProjectAlerts } from '../alerts/ProjectAlerts'
@@ -57,15 +58,18 @@ function Milestones({ project }: { project: Project }) {
   const qc = useQueryClient()
   const session = useSession()
   const q = useQuery({ queryKey: ['registry', 'milestones', project.id], queryFn: () => getMilestones(project.id) })
+  const mayEdit = mayEditMilestones(session, project)
+  const changed = () => {
+    qc.invalidateQueries({ queryKey: ['registry', 'milestones', project.id] })
+    qc.invalidateQueries({ queryKey: ['registry', '/deadlines'] }) // a milestone is followed as a deadline
+    qc.invalidateQueries({ queryKey: ['registry', '/board'] })
+  }
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
-      <Card size="small" title="时间节点" extra={(session.role === 'street' || session.role === 'district_office') &&
+      <Card size="small" title="时间节点" extra={mayEdit &&
         <FormModalButton<{ title: string; planned_on: { format: (f: string) => string } }> label="添加节点" title="添加时间节点"
           onSubmit={(v) => api('registry', `/projects/${project.id}/milestones`, { json: { title: v.title, planned_on: v.planned_on.format('YYYY-MM-DD') } })}
-          onDone={() => {
-            qc.invalidateQueries({ queryKey: ['registry', 'milestones', project.id] })
-            qc.invalidateQueries({ queryKey: ['registry', '/deadlines'] }) // a milestone is followed as a deadline
-          }}>
+          onDone={changed}>
           <Form.Item name="title" label="节点名称" rules={[{ required: true }]}><Input /></Form.Item>
           <Form.Item name="planned_on" label="计划完成日期" rules={[{ required: true }]}><DatePicker format="YYYY-MM-DD" /></Form.Item>
         </FormModalButton>}>
@@ -73,7 +77,8 @@ function Milestones({ project }: { project: Project }) {
         <Table<Milestone> size="small" rowKey="id" pagination={false} dataSource={q.data ?? []} columns={[
           { title: '节点', dataIndex: 'title' },
           { title: '计划日期', dataIndex: 'planned_on', render: ymd },
-          { title: '实际完成', dataIndex: 'actual_on', render: ymd },
+          { title: '实际完成', dataIndex: 'actual_on', render: (d: string | null) => d ? <>{ymd(d)} <Tag color="green">已完成</Tag></> : '—' },
+          ...(mayEdit ? [{ title: '操作', key: 'op', render: (_: unknown, m: Milestone) => <EditMilestoneButton milestone={m} onDone={changed} /> }] : []),
         ]} />
       </Card>
       <Card size="small" title="期限">
