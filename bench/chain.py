@@ -72,7 +72,8 @@ async def _serve_receiver(port: int, secret: str) -> None:
 
     seen: dict[str, list] = {}  # project → [first received, last received, webhooks, last received (wall clock)]
     ids: set[str] = set()
-    stats = {"posts": 0, "bad_signatures": 0, "unparsed": 0, "repeated_ids": 0, "webhooks_per_project": 0.0}
+    stats = {"posts": 0, "bad_signatures": 0, "unparsed": 0, "repeated_ids": 0, "webhooks": 0,
+             "webhooks_per_project": 0.0}
 
     def handle_post(headers: dict[str, str], body: bytes) -> None:
         stats["posts"] += 1
@@ -93,6 +94,7 @@ async def _serve_receiver(port: int, secret: str) -> None:
         now = time.monotonic()
         mine = seen.setdefault(project, [now, now, 0, 0.0])
         mine[1], mine[2], mine[3] = now, mine[2] + 1, time.time()
+        stats["webhooks"] = len(ids)
         stats["webhooks_per_project"] = round(len(ids) / len(seen), 3)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -272,8 +274,17 @@ async def steady(poster: Poster, items: list[dict], rate: float, receiver_url: s
 
 async def wait_for_webhooks(receiver_url: str, projects: set[str], expected: int, timeout: float) -> dict[str, list]:
     """Until every project's payment has reached the receiver (``expected`` webhooks each): project → [first
-    received, last received, count]."""
+    received, last received, count, last received on the wall clock]. Polls the receiver's small count until
+    it is high enough, then reads the per-project times (a large body: not polled at 50/s beside the services)."""
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
+        seen = (await client.get(receiver_url + "/times")).json()
+        target = sum(v[2] for p, v in seen.items() if p not in projects) + expected * len(projects)
+
+        async def enough() -> bool:
+            return (await receiver_stats(client, receiver_url))["webhooks"] >= target
+
+        await async_wait_until(enough, timeout, 0.02, message=f"{expected} webhooks for each of {len(projects)} projects")
+
         async def all_in() -> dict | None:
             seen = (await client.get(receiver_url + "/times")).json()
             return seen if all(seen.get(p, (0, 0, 0))[2] >= expected for p in projects) else None
