@@ -206,10 +206,24 @@ class Poster:
         return await Connection.open(self.port)
 
 
-async def post_one(conn, poster: Poster, acceptance_id: str) -> None:
-    status, _ = await conn.get(poster.request(acceptance_id))
-    if status not in (200, 201):
-        raise RuntimeError(f"result for acceptance {acceptance_id}: status {status}")
+RETRIES = {"count": 0}
+
+
+async def post_one(conn, poster: Poster, acceptance_id: str):
+    """Post one result; a 5xx/429 answer or a connection the server closed is tried again (counted, printed),
+    anything else but 200/201 stops the run. Returns the connection to use next."""
+    for attempt in range(6):
+        try:
+            status, _ = await conn.get(poster.request(acceptance_id))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            conn.close()
+            conn, status = await poster.open(), None
+        if status in (200, 201):
+            return conn
+        if status is not None and status < 500 and status != 429:
+            break
+        RETRIES["count"] += 1
+    raise RuntimeError(f"result for acceptance {acceptance_id}: status {status}")
 
 
 async def burst(poster: Poster, items: list[dict], concurrency: int, receiver_url: str, expected: int,
@@ -224,13 +238,12 @@ async def burst(poster: Poster, items: list[dict], concurrency: int, receiver_ur
         while not queue.empty():
             item = queue.get_nowait()
             sent[item["project_id"]] = time.monotonic()
-            await post_one(conn, poster, item["acceptance_id"])
+            conn = await post_one(conn, poster, item["acceptance_id"])
+        conn.close()
 
     start = time.monotonic()
     await asyncio.gather(*[worker(c) for c in conns])
     answered = time.monotonic()
-    for c in conns:
-        c.close()
     seen = await wait_for_webhooks(receiver_url, set(sent), expected, timeout)
     last = max(seen[p][1] for p in sent)
     return {"n": len(items), "answered_s": answered - start, "end_to_end_s": last - start,
@@ -250,8 +263,7 @@ async def steady(poster: Poster, items: list[dict], rate: float, receiver_url: s
 
     async def one(item: dict) -> None:
         conn = await idle.get() if not idle.empty() else await poster.open()
-        await post_one(conn, poster, item["acceptance_id"])
-        idle.put_nowait(conn)
+        idle.put_nowait(await post_one(conn, poster, item["acceptance_id"]))
 
     start = time.monotonic() + 0.05
     for i, item in enumerate(items):
@@ -297,8 +309,7 @@ async def probe(poster: Poster, item: dict, receiver_url: str, funding_url: str,
     (funding's ledger entries that pay the street, each a ``fc.subsidy.disbursed``)."""
     from fc_devtools.testing import auth
 
-    conn = await poster.open()
-    await post_one(conn, poster, item["acceptance_id"])
+    conn = await post_one(await poster.open(), poster, item["acceptance_id"])
     conn.close()
     await wait_for_webhooks(receiver_url, {item["project_id"]}, 1, timeout)
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
@@ -430,7 +441,8 @@ def run(db: str, args) -> list[str]:
         s = asyncio.run(steady(poster, items[1 + args.projects:], args.steady_rate, receiver_url, expected,
                                args.timeout)) if n_steady else None
         stats = httpx.get(receiver_url + "/stats", timeout=30).json()
-        print(f"{db}: receiver {json.dumps(stats)}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        print(f"{db}: receiver {json.dumps(stats)}; results posted again after a 5xx/429 or a closed connection: "
+              f"{RETRIES['count']}; load average {os.getloadavg()[0]:.1f}", flush=True)
         if s and s["late_s"] > 0.05:
             print(f"note: the steady client fell {s['late_s'] * 1000:.0f} ms behind its schedule", file=sys.stderr)
 
