@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { Button, Card, DatePicker, Form, Input, Select, Space, Table, Tabs, Tag, Typography } from 'antd'
+import { Button, Card, Checkbox, DatePicker, Form, Input, Select, Space, Table, Tabs, Typography } from 'antd'
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import type { Dayjs } from 'dayjs'
@@ -11,10 +11,11 @@ import { CursorTable } from '../../components/CursorTable'
 import { FormModalButton } from '../../components/FormModalButton'
 import { ProblemAlert } from '../../components/ProblemAlert'
 import { StreetSelect, useStreetName } from '../../components/StreetSelect'
+import type { ProblemRow } from './SummaryProblems'
+import { ProblemDue, SummaryProblems } from './SummaryProblems'
 
-interface Summary { id: string; street_code: string; period: string; period_start: string; period_end: string; work: string[]; innovations: string[]; problem_ids: string[]; filed_by: string; filed_at: string }
+interface Summary { id: string; street_code: string | null; period: string; period_start: string; period_end: string; work: string[]; innovations: string[]; problem_ids: string[]; filed_by: string; filed_at: string }
 interface Overdue { street_code: string; period: string; period_start: string; period_end: string; due_on: string }
-interface ProblemRow { id: string; street_code: string; project_id: string | null; source: string; text: string; owner_department: string; due_on: string | null; state: string; overdue: boolean; close_note: string | null }
 interface SummaryForm { street_code?: string; period: string; period_start: Dayjs; problems?: { text: string; owner_department: string; due_on?: Dayjs }[]; work?: string[]; innovations?: string[] }
 
 function TextList({ name, label: title }: { name: string; label: string }) {
@@ -98,6 +99,7 @@ export function WorkPage() {
   const [street, setStreet] = useState<string | undefined>()
   const [period, setPeriod] = useState<string | undefined>()
   const [pState, setPState] = useState<string | undefined>('open')
+  const [overdueOnly, setOverdueOnly] = useState(false)
   const canFile = s.role === 'street' || s.role === 'district_office'
   return (
     <Card title={<Typography.Title level={4} className="page-title">工作推进</Typography.Title>} extra={canFile && <FileSummaryButton />}>
@@ -110,16 +112,18 @@ export function WorkPage() {
             <Select allowClear placeholder="周期" value={period} onChange={setPeriod} options={options(PERIOD)} style={{ width: 120, marginBottom: 12 }} aria-label="周期" />
             <CursorTable<Summary> service="registry" path="/summaries" query={{ street_code: street, period }} rowKey="id"
               expandable={{ expandedRowRender: (r) => (
-                <Space direction="vertical">
+                <Space direction="vertical" style={{ width: '100%' }}>
                   <div><Typography.Text strong>工作清单：</Typography.Text>{r.work.join('；') || '—'}</div>
                   <div><Typography.Text strong>创新清单：</Typography.Text>{r.innovations.join('；') || '—'}</div>
-                  <div><Typography.Text strong>问题清单：</Typography.Text>{r.problem_ids.length} 项</div>
+                  <div><Typography.Text strong>问题清单（{r.problem_ids.length} 项）：</Typography.Text></div>
+                  <SummaryProblems summary={r} />
                 </Space>
               ) }}
               columns={[
                 { title: '街道', dataIndex: 'street_code', render: streetName },
                 { title: '周期', dataIndex: 'period', render: (p: string) => label(PERIOD, p) },
                 { title: '起止', render: (_: unknown, r) => `${ymd(r.period_start)} 至 ${ymd(r.period_end)}` },
+                { title: '问题', dataIndex: 'problem_ids', render: (p: string[]) => p.length },
                 { title: '工作', dataIndex: 'work', render: (w: string[]) => w.length },
                 { title: '创新', dataIndex: 'innovations', render: (w: string[]) => w.length },
                 { title: '报送人', dataIndex: 'filed_by' },
@@ -130,12 +134,18 @@ export function WorkPage() {
         { key: 'overdue', label: '逾期未报', children: <OverdueTab street={street} /> },
         { key: 'problems', label: '问题清单', children: (
           <>
-            <Select allowClear placeholder="状态" value={pState} onChange={setPState} options={options(PROBLEM_STATE)} style={{ width: 120, marginBottom: 12 }} aria-label="问题状态" />
-            <CursorTable<ProblemRow> service="registry" path="/problems" query={{ street_code: street, state: pState }} rowKey="id" columns={[
+            <Space style={{ marginBottom: 12 }}>
+              <Select allowClear placeholder="状态" value={overdueOnly ? 'open' : pState} onChange={setPState} disabled={overdueOnly}
+                options={options(PROBLEM_STATE)} style={{ width: 120 }} aria-label="问题状态" />
+              {/* registry's overdue filter: open problems past their due date (so the state is 未关闭 while it is on) */}
+              <Checkbox checked={overdueOnly} onChange={(e) => setOverdueOnly(e.target.checked)}>只看逾期</Checkbox>
+            </Space>
+            <CursorTable<ProblemRow> service="registry" path="/problems" rowKey="id"
+              query={{ street_code: street, state: overdueOnly ? 'open' : pState, overdue: overdueOnly ? true : undefined }} columns={[
               { title: '问题', dataIndex: 'text' },
               { title: '街道', dataIndex: 'street_code', render: streetName },
               { title: '责任部门', dataIndex: 'owner_department', render: (d: string) => label(DEPARTMENT, d) },
-              { title: '期限', dataIndex: 'due_on', render: (d: string | null, r) => <>{ymd(d)} {r.overdue && <Tag color="red">逾期</Tag>}</> },
+              { title: '整改期限', dataIndex: 'due_on', render: (_: unknown, r) => <ProblemDue p={r} /> },
               { title: '状态', dataIndex: 'state', render: (x: string) => label(PROBLEM_STATE, x) },
               { title: '操作', key: 'op', render: (_: unknown, r) => r.state === 'open' && s.role !== 'auditor' ? (
                 <FormModalButton<{ note?: string }> label="销号" title="问题销号" buttonProps={{ size: 'small' }}
