@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from fc_devtools.testing import (SERVICE_MODULES, TEST_SECRET, Broker, Platform, async_wait_until,  # noqa: E402
                                  create_pg_database, drop_platform_databases, free_port, wait_until)
 from tools.flows import Driver, expenditure  # noqa: E402
+from _http import serve_keepalive  # noqa: E402
 
 BURST_TARGET = 200.0  # acceptances/s, issue 15
 STEADY_P99_TARGET_MS = 250.0  # at 20/s, issue 15
@@ -97,35 +98,15 @@ async def _serve_receiver(port: int, secret: str) -> None:
         stats["webhooks"] = len(ids)
         stats["webhooks_per_project"] = round(len(ids) / len(seen), 3)
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                headers = {}
-                for line in lines[1:]:
-                    name, _, value = line.partition(":")
-                    if name:
-                        headers[name.strip().lower()] = value.strip()
-                length = int(headers.get("content-length") or 0)
-                body = await reader.readexactly(length) if length else b""
-                if lines[0].startswith("POST"):
-                    handle_post(headers, body)
-                    out = b"ok"
-                elif lines[0].startswith("GET /times"):
-                    out = json.dumps(seen).encode()
-                else:
-                    out = json.dumps({**stats, "projects": len(seen)}).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(out), out))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    def respond(request_line: str, headers: dict[str, str], body: bytes) -> bytes:
+        if request_line.startswith("POST"):
+            handle_post(headers, body)
+            return b"ok"
+        if request_line.startswith("GET /times"):
+            return json.dumps(seen).encode()
+        return json.dumps({**stats, "projects": len(seen)}).encode()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=1024)
-    async with server:
-        await server.serve_forever()
+    await serve_keepalive(port, respond)
 
 
 def start_receiver(port: int, secret: str) -> subprocess.Popen:

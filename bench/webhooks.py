@@ -34,6 +34,7 @@ from fc_shared.events import TOPIC_FUNDING, Event  # noqa: E402
 from fc_shared.webhooks import headers_for  # noqa: E402
 from fc_devtools.testing import (TEST_SECRET, TEST_TODAY, Broker, ServiceProcess, async_wait_until, auth,  # noqa: E402
                                  create_pg_database, drop_pg_database, free_port, migrate)
+from _http import serve_keepalive  # noqa: E402 - bench/ is the script's own folder
 
 
 # --- the receiver: its own process, a minimal HTTP/1.1 keep-alive server that counts POSTs --------------
@@ -41,34 +42,14 @@ from fc_devtools.testing import (TEST_SECRET, TEST_TODAY, Broker, ServiceProcess
 async def _serve_receiver(port: int) -> None:
     count = 0
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def respond(request_line: str, headers: dict[str, str], body: bytes) -> bytes:
         nonlocal count
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                length = 0
-                for line in lines[1:]:
-                    name, _, value = line.partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value.strip())
-                if length:
-                    await reader.readexactly(length)
-                if lines[0].startswith("POST"):
-                    count += 1
-                    body = b"ok"
-                else:
-                    body = str(count).encode()
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+        if request_line.startswith("POST"):
+            count += 1
+            return b"ok"
+        return str(count).encode()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=1024)
-    async with server:
-        await server.serve_forever()
+    await serve_keepalive(port, respond)
 
 
 def start_receiver() -> tuple[subprocess.Popen, str]:
