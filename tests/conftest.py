@@ -3,16 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from fc_devtools.testing import drop_platform_databases, make_platform
+from fc_devtools.testing import platform_running
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def platform(broker, platform_env, tmp_path_factory):
-    """One platform per test module (SQLite databases); tests use fresh ids so they don't collide."""
-    p = make_platform(ROOT, tmp_path_factory.mktemp("platform"), broker, platform_env)
-    p.start()
-    yield p
-    p.stop()
-    drop_platform_databases(p)
+def platform(platform_env, tmp_path_factory):
+    """One platform per test module (SQLite databases) on its own broker; tests use fresh ids so they don't collide."""
+    with platform_running(ROOT, tmp_path_factory.mktemp("platform"), platform_env) as p:
+        yield p

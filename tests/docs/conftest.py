@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fc_devtools.testing import drop_platform_databases, make_platform
+from fc_devtools.testing import platform_running
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser import DeadEndProxy, chromium_path  # noqa: E402
@@ -16,12 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def platform(broker, platform_env, tmp_path_factory):
-    p = make_platform(ROOT, tmp_path_factory.mktemp("platform"), broker, platform_env)
-    p.start()
-    yield p
-    p.stop()
-    drop_platform_databases(p)
+def platform(platform_env, tmp_path_factory):
+    with platform_running(ROOT, tmp_path_factory.mktemp("platform"), platform_env) as p:
+        yield p
 
 
 @pytest.fixture(scope="session")

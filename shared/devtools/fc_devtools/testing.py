@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -388,3 +388,26 @@ def drop_platform_databases(platform: Platform) -> None:
     for url in platform.db_urls.values():
         if url.startswith("postgresql"):
             drop_pg_database(url)
+
+
+@contextmanager
+def platform_running(root: Path, workdir: Path, env: dict[str, str], database: str = "sqlite") -> Iterator[Platform]:
+    """The four services started on a broker of their own, stopped (databases dropped, broker gone) at exit.
+
+    Every platform under test names its consumer groups alike (``fc-notify``, …). On a broker shared with an
+    earlier platform, a consumer of that platform that left its group uncleanly (killed at teardown when it did not
+    stop in time) could still hold the group's partitions, and this platform's consumer would then never be given
+    any: every later module's webhooks, alerts and projections would go missing. A broker each rules that out.
+    """
+    broker = Broker(workdir)
+    broker.start()
+    try:
+        platform = make_platform(root, workdir, broker, {**env, "FC_KAFKA_BOOTSTRAP": broker.bootstrap}, database)
+        try:
+            platform.start()
+            yield platform
+        finally:
+            platform.stop()
+            drop_platform_databases(platform)
+    finally:
+        broker.kill()
