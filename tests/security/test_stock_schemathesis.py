@@ -33,6 +33,7 @@ from fc_devtools.testing import TEST_SECRET, TEST_TODAY, token
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-results" / "schemathesis"  # each run's command and summary
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 EXAMPLES = {"district_office": 15}  # as the issue's outside tester; the other roles see less and get fewer
 OTHER_ROLES_EXAMPLES = 5
@@ -165,8 +166,11 @@ def test_stock_schemathesis_finds_nothing(sampled_platform, service, role, tmp_p
     # and replays them first, so a run from the checkout would depend on earlier runs.
     run = subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=tmp_path)
     summary = run.stdout[run.stdout.find("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-3000:]
-    print(f"\n{service} as {role}: {' '.join(c if 'Bearer' not in c else 'Authorization: Bearer …' for c in command)}"
-          f"\n{summary}")
+    shown = f"{service} as {role}: {' '.join(c if 'Bearer' not in c else 'Authorization: Bearer …' for c in command)}"
+    print(f"\n{shown}\n{summary}")
+    # Kept as an artifact of the run (test-results/schemathesis/), like the browser tests' screenshots.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{service}-{role}.txt").write_text(f"{shown}\n{summary}")
     assert (tmp_path / "run.ndjson").exists(), run.stdout[-3000:] + run.stderr[-3000:]
     unexcused, excused = failures_in(tmp_path / "run.ndjson")
     print(f"documented exceptions seen: {dict(excused)}")
