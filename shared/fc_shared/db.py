@@ -1,6 +1,7 @@
 """Async SQLAlchemy engine for SQLite (WAL, foreign keys) and PostgreSQL, plus the spine tables."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -63,7 +65,14 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # A database file: run SQLite on the loop's thread (fc_shared.sqlite_inline, issue 15).
+            from .sqlite_inline import inline_creator
+
+            engine = create_async_engine(url, echo=echo, async_creator=inline_creator(database, timeout=30))
+        else:
+            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test
@@ -75,16 +84,111 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        gate = WriteGate(engine.url.database or ":memory:")
+
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover
-            # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
-            # instead of failing on a lock upgrade. A read-only session (``read_only``) begins
-            # deferred: in WAL mode readers take no lock, so reads never queue behind writers
-            # or behind each other (they did, on busy_timeout's sleeps: p99 of a second).
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+            # IMMEDIATE takes the write lock up front, so two writers queue instead of failing on a
+            # lock upgrade. A read-only session (``read_only``) begins deferred: in WAL mode readers
+            # take no lock, so reads never queue behind writers or behind each other.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+                return
+            gate.enter(conn.connection)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                gate.leave(conn.connection)
+                raise
 
+        gate.install(engine.sync_engine)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class WriteGate:
+    """SQLite's write lock, taken in the process's queue before SQLite's own (one gate per database file).
+
+    SQLite lets one transaction write at a time; the others wait in its busy handler, which *sleeps*
+    (1, 2, 5, … up to 100 ms a try) instead of being woken when the lock is free. With the API, the
+    relay and the consumers of one service writing the same file, that sleeping was most of the chain's
+    latency (issue 15: inspection's aiosqlite threads spent 82% of a burst inside SQLite calls). Here
+    each write transaction first takes an ``asyncio.Lock`` of its event loop (FIFO, woken at once) in
+    the ``begin`` event, and gives it back right after its COMMIT or ROLLBACK has run (the dialect's
+    ``do_commit``/``do_rollback``), or when the connection is closed or invalidated. It excludes
+    nothing SQLite did not already exclude: two write transactions of one process never overlapped,
+    they only slept. Other processes on the same file (a CLI) still meet SQLite's busy handler.
+    """
+
+    _locks: dict[tuple[int, str], asyncio.Lock] = {}
+    HELD = "fc_write_gate"
+    TIMEOUT_S = 30.0  # the busy_timeout below: a writer that waited this long fails as SQLite's would
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+
+    def _lock(self) -> asyncio.Lock | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a synchronous caller (no loop): SQLite's busy handler alone, as before
+            return None
+        key = (id(loop), self.database)
+        lock = self._locks.get(key)
+        if lock is None or getattr(lock, "_fc_loop", None) is not loop:
+            lock = self._locks[key] = asyncio.Lock()
+            lock._fc_loop = loop  # type: ignore[attr-defined]  # an id can be reused by a later loop
+        return lock
+
+    def enter(self, dbapi_conn) -> None:
+        """In the ``begin`` event (a greenlet of an async engine call): wait for the gate."""
+        from sqlalchemy.util.concurrency import await_, in_greenlet
+
+        if dbapi_conn.info.get(self.HELD) is not None or not in_greenlet():
+            return
+        lock = self._lock()
+        if lock is None:
+            return
+        try:
+            await_(asyncio.wait_for(lock.acquire(), self.TIMEOUT_S))
+        except TimeoutError:  # as SQLite's busy_timeout would have said
+            import sqlite3
+
+            raise sqlite3.OperationalError("database is locked (waited for this process's write gate)") from None
+        dbapi_conn.info[self.HELD] = lock
+
+    def leave(self, dbapi_conn) -> None:
+        try:
+            info = dbapi_conn.info
+        except (AttributeError, NotImplementedError):  # the dialect's first-connect probe: never gated
+            return
+        lock = info.pop(self.HELD, None)
+        if lock is not None and lock.locked():
+            lock.release()
+
+    def install(self, sync_engine) -> None:
+        """Release after the transaction's end has run, and whenever the connection goes away."""
+        dialect = sync_engine.dialect
+        do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+        def _commit(dbapi_conn):
+            try:
+                do_commit(dbapi_conn)
+            finally:
+                self.leave(dbapi_conn)
+
+        def _rollback(dbapi_conn):
+            try:
+                do_rollback(dbapi_conn)
+            finally:
+                self.leave(dbapi_conn)
+
+        dialect.do_commit, dialect.do_rollback = _commit, _rollback
+        for name in ("checkin", "close", "invalidate", "soft_invalidate", "detach"):
+            event.listen(sync_engine.pool, name, lambda dbapi_conn, record, *_: self._leave_record(record))
+
+    def _leave_record(self, record) -> None:
+        if record is not None:
+            self.leave(record)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
