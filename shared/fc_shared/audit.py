@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Index, MetaData, String, Table, Text, and_, delete, insert, select, text
+from sqlalchemy import BindParameter, Column, Index, MetaData, String, Table, Text, and_, delete, insert, select, text
 
 from .db import BigIntPK, UtcDateTime
 
@@ -229,12 +229,33 @@ def _resource_id(table: Table, row: dict[str, Any]) -> str | None:
     return "/".join(str(plain(p)) for p in parts)
 
 
+def _statement_values(statement, table: Table) -> dict[str, Any] | None:
+    """A single-row ``insert(...).values(...)``'s values as its compiled parameters would show them (columns
+    with a Python-side default and no value: None), read off the statement: compiling it for its parameters
+    cost more than the INSERT itself (issue 15's profile). None when it holds anything but plain values."""
+    if getattr(statement, "_multi_values", None) or getattr(statement, "_ordered_values", None):
+        return None
+    values: dict[str, Any] = {}
+    for key, value in (getattr(statement, "_values", None) or {}).items():
+        name = key if isinstance(key, str) else getattr(key, "key", None)
+        if name is None or not isinstance(value, BindParameter) or value.callable is not None:
+            return None
+        values[name] = value.value
+    for column in table.columns:
+        if column.default is not None and column.key not in values:
+            values[column.key] = None
+    return values
+
+
 def _insert_rows(state, table: Table) -> list[dict[str, Any]]:
     params = state.parameters
     if isinstance(params, list):
         return [{k: v for k, v in p.items() if k in table.c} for p in params]
-    compiled = state.statement.compile(dialect=state.session.get_bind().dialect)
-    values = {k: v for k, v in compiled.params.items() if k in table.c}
+    values = _statement_values(state.statement, table)
+    if values is None:
+        compiled = state.statement.compile(dialect=state.session.get_bind().dialect)
+        values = compiled.params
+    values = {k: v for k, v in values.items() if k in table.c}
     values.update({k: v for k, v in (params or {}).items() if k in table.c})
     return [values]
 
@@ -259,7 +280,9 @@ class StatementWatcher:
         if state.is_insert:
             rows = _insert_rows(state, table)
             keyed = len(rows) == 1 and all(rows[0].get(n) is not None for n in pk_names)
-            before = self._read(session, table, rows[0]) if keyed else None
+            # A plain INSERT either adds its row or fails: only an upsert (ON CONFLICT) can meet a row before it.
+            upsert = getattr(state.statement, "_post_values_clause", None) is not None
+            before = self._read(session, table, rows[0]) if keyed and upsert else None
             result = state.invoke_statement()
             if len(rows) == 1 and not keyed and not state.statement._returning:
                 try:

@@ -34,3 +34,24 @@ def test_the_hash_covers_content_and_the_previous_hash():
     for field, value in (("actor", "v"), ("changes", '{"name":["a","c"]}'), ("prev_hash", "0" * 64),
                          ("at", datetime(2026, 12, 1, 8, 0, 0, 123457, tzinfo=UTC))):
         assert entry_hash({**entry, field: value}) != h, field
+
+
+def test_insert_values_read_off_the_statement_match_its_compiled_parameters():
+    from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from fc_shared.audit import _statement_values
+
+    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String),
+                  Column("n", Integer, default=5), Column("made", String, default=lambda: "x"),
+                  Column("kept", String, server_default="q"))
+    statements = [insert(table).values(id=3, name="甲"), insert(table).values({table.c.name: "乙", table.c.n: 7}),
+                  sqlite.insert(table).values(id=4, name=None).on_conflict_do_nothing(),
+                  postgresql.insert(table).values(id=5, kept="k").on_conflict_do_nothing(index_elements=["id"])]
+    for statement in statements:
+        dialect = postgresql.dialect() if "postgresql" in type(statement).__module__ else sqlite.dialect()
+        compiled = dict(statement.compile(dialect=dialect).params)
+        assert _statement_values(statement, table) == compiled, statement
+    # Anything but plain values: the caller compiles instead.
+    assert _statement_values(insert(table).values(name=func.upper("a")), table) is None
+    assert _statement_values(insert(table).values([{"id": 1}, {"id": 2}]), table) is None
