@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -215,6 +216,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        sys.setswitchinterval(spec.settings.platform.gil_switch_interval_s)
         runtime = Runtime(spec)
         app.state.runtime = runtime
         if spec.settings.platform.run_workers:

@@ -39,6 +39,10 @@ class PlatformSettings(BaseSettings):
     # Events of one fetched batch handled in one transaction (1: one transaction per event).
     consumer_batch_size: int = Field(100, ge=1, le=1000)
     log_level: str = "INFO"
+    # The interpreter's thread switch interval (sys.setswitchinterval). aiosqlite runs each SQLite call on a
+    # thread of its own; the loop gets the answer only once that thread has the GIL, which a busy loop hands
+    # over after this long: at the default 5 ms, a 20-statement transaction could wait 100 ms (issue 15).
+    gil_switch_interval_s: float = Field(0.0005, gt=0, le=0.1)
     run_workers: bool = True  # relay + consumers + background jobs in this process
     domain_gauge_interval_s: float = 30.0  # refresh of domain figures (projects by state, money paid)
     timezone: str = "Asia/Shanghai"  # the district's time zone: what "today" and "the year has ended" mean
