@@ -106,6 +106,14 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+async def _acquire(lock: asyncio.Lock, timeout_s: float) -> None:
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the lock instead of raising when the task
+    # is cancelled just as the lock is handed to it, and a stopping worker then runs on (seen: a relay that
+    # never stopped).
+    async with asyncio.timeout(timeout_s):
+        await lock.acquire()
+
+
 class WriteGate:
     """SQLite's write lock, taken in the process's queue before SQLite's own (one gate per database file).
 
@@ -149,7 +157,7 @@ class WriteGate:
         if lock is None:
             return
         try:
-            await_(asyncio.wait_for(lock.acquire(), self.TIMEOUT_S))
+            await_(_acquire(lock, self.TIMEOUT_S))
         except TimeoutError:  # as SQLite's busy_timeout would have said
             import sqlite3
 

@@ -94,3 +94,38 @@ async def test_reads_do_not_take_the_gate(tmp_path):
     finally:
         reads.dispose()
         await engine.dispose()
+
+
+async def test_a_writer_cancelled_as_the_gate_is_handed_to_it_stops(tmp_path):
+    """The stop of a worker must not be lost when it comes in the same turn as the gate (seen on Python 3.11
+    with asyncio.wait_for: the waiter got the lock, the cancellation was dropped, the relay never stopped)."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'gate.db'}")
+    sessions = make_sessionmaker(engine)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v INTEGER)"))
+        holder = sessions()
+        await holder.begin()
+        await holder.execute(text("INSERT INTO t VALUES (1)"))  # holds the gate
+        reached = asyncio.Event()
+
+        async def waiter() -> None:
+            async with sessions() as session:
+                reached.set()
+                await session.execute(text("INSERT INTO t VALUES (2)"))  # waits for the gate
+                await session.commit()
+
+        task = asyncio.create_task(waiter())
+        await reached.wait()
+        await asyncio.sleep(0)  # the waiter is now queued on the gate
+        await holder.commit()  # hands the gate over (no await suspends in between on SQLite) …
+        task.cancel()  # … and the stop comes in the same turn
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), 5)
+        await holder.close()
+        async with sessions() as session:  # the gate went on to the next writer
+            await asyncio.wait_for(session.execute(text("INSERT INTO t VALUES (3)")), 5)
+            await session.commit()
+            assert (await session.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all() == [1, 3]
+    finally:
+        await engine.dispose()
