@@ -316,25 +316,13 @@ class EventConsumer:
                         # The broker came back empty: our positions mean nothing now.
                         raise _Restart("broker epoch changed")
                     batches = await consumer.getmany(timeout_ms=500)
-                    if batches:
-                        # The partitions of one topic hold different projects (events are keyed by project),
-                        # so their batches are handled side by side: on PostgreSQL their round trips overlap,
-                        # on SQLite the write gate queues their transactions (fc_shared.db.WriteGate). Topics
-                        # go one after the other: two topics can carry the same projects, and two batches
-                        # locking the same projects in different orders would deadlock.
-                        by_topic: dict[str, list[list]] = {}
-                        for tp, messages in batches.items():
-                            by_topic.setdefault(tp.topic, []).append(messages)
-                        for topic_batches in by_topic.values():
-                            async with asyncio.TaskGroup() as group:
-                                for messages in topic_batches:
-                                    group.create_task(self.process_batch(messages))
-                        # One offset commit per fetch: every message in it is already committed to the
-                        # database with its inbox row, so a crash before this line only redelivers events
-                        # the inbox will drop.
-                        offsets = {tp: messages[-1].offset + 1 for tp, messages in batches.items()}
-                        await consumer.commit(offsets)
-                        self.committed.update(offsets)
+                    for tp, messages in batches.items():
+                        await self.process_batch(messages)
+                        # One offset commit per fetched batch: every message in it is already
+                        # committed to the database with its inbox row, so a crash before this
+                        # line only redelivers events the inbox will drop.
+                        await consumer.commit({tp: messages[-1].offset + 1})
+                        self.committed[tp] = messages[-1].offset + 1
                     self._update_lag(consumer)
             except asyncio.CancelledError:
                 await self._stop()
