@@ -128,8 +128,8 @@ class WriteGate:
     they only slept. Other processes on the same file (a CLI) still meet SQLite's busy handler.
     """
 
-    _locks: dict[tuple[int, str], asyncio.Lock] = {}
     HELD = "fc_write_gate"
+    ON_LOOP = "_fc_write_gates"  # the loop's gates live on the loop and go with it (a lock refers to its loop)
     TIMEOUT_S = 30.0  # the busy_timeout below: a writer that waited this long fails as SQLite's would
 
     def __init__(self, database: str) -> None:
@@ -140,12 +140,21 @@ class WriteGate:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a synchronous caller (no loop): SQLite's busy handler alone, as before
             return None
-        key = (id(loop), self.database)
-        lock = self._locks.get(key)
-        if lock is None or getattr(lock, "_fc_loop", None) is not loop:
-            lock = self._locks[key] = asyncio.Lock()
-            lock._fc_loop = loop  # type: ignore[attr-defined]  # an id can be reused by a later loop
+        gates = getattr(loop, self.ON_LOOP, None)
+        if gates is None:
+            gates = {}
+            setattr(loop, self.ON_LOOP, gates)
+        lock = gates.get(self.database)
+        if lock is None:
+            lock = gates[self.database] = asyncio.Lock()
         return lock
+
+    @classmethod
+    def queued(cls, database: str) -> int:
+        """How many write transactions of the running loop wait for the gate of this file (for tests and probes)."""
+        gates = getattr(asyncio.get_running_loop(), cls.ON_LOOP, None) or {}
+        lock = gates.get(database)
+        return len(getattr(lock, "_waiters", None) or ()) if lock is not None else 0
 
     def enter(self, dbapi_conn) -> None:
         """In the ``begin`` event (a greenlet of an async engine call): wait for the gate."""
