@@ -359,6 +359,19 @@ async def insert_ignore(session, table: Table, values: dict, *, key: list[str] |
     return result.first() is not None
 
 
+async def insert_ignore_many(session, table: Table, rows: list[dict], *, key: list[str]) -> set[tuple]:
+    """Insert ``rows`` in one statement, skipping any whose ``key`` already exists (in the table or earlier in
+    ``rows``); the keys of the rows inserted, as tuples in ``key``'s order."""
+    if not rows:
+        return set()
+    first: dict[tuple, dict] = {}
+    for row in rows:
+        first.setdefault(tuple(row[k] for k in key), row)
+    stmt = dialect_insert(session, table).values(list(first.values())).on_conflict_do_nothing(index_elements=key)
+    result = await session.execute(stmt.returning(*(table.c[k] for k in key)))
+    return {tuple(row) for row in result}
+
+
 async def upsert(session, table: Table, key: dict, values: dict, *, only_if=None) -> None:
     """Insert or update one row by its key columns (projections kept from events).
 

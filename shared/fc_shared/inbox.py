@@ -23,7 +23,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from .broker_epoch import BrokerEpoch
-from .db import insert_ignore
+from .db import insert_ignore_many
 from .event_models import InvalidPayload, payload_of
 from .events import Event, dead_letter_topic
 from .kafka import make_consumer, make_producer
@@ -69,26 +69,31 @@ async def handle_together(uow: UnitOfWork, consumer: str, events: list[Event],
     ``BatchFailed`` says which event it was."""
     outcomes: list[str] = []
     async with uow:
+        # the batch's inbox rows in one statement; an event already there (or twice in the batch) is skipped
+        fresh = await insert_ignore_many(uow.session, uow.spine.inbox, [
+            {"consumer": consumer, "event_id": event.id, "type": event.type, "handled_at": utcnow()}
+            for event in events if event.type in handlers], key=["consumer", "event_id"])
         for index, event in enumerate(events):
             handler = handlers.get(event.type)
             if handler is None:
                 outcomes.append("ignored")
                 continue
+            first = (consumer, event.id) in fresh
+            fresh.discard((consumer, event.id))  # a second copy in the same batch is a duplicate
+            if not first:
+                outcomes.append("duplicate")
+                continue
             uow.act_for_event(event)  # each event's writes are audited with its own id as the actor
             token = event_id_var.set(event.id)
             try:
-                fresh = await insert_ignore(uow.session, uow.spine.inbox, {
-                    "consumer": consumer, "event_id": event.id, "type": event.type, "handled_at": utcnow()},
-                    key=["consumer", "event_id"])
-                if fresh:
-                    await handler(uow, event)
+                await handler(uow, event)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the caller redoes the batch around this event
                 raise BatchFailed(index, exc) from exc
             finally:
                 event_id_var.reset(token)
-            outcomes.append("handled" if fresh else "duplicate")
+            outcomes.append("handled")
         await uow.commit()
     return outcomes
 

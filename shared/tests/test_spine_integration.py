@@ -6,11 +6,11 @@ import uuid
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from fc_devtools.broker import free_port
 from fc_shared.events import TOPIC_REGISTRY, Event, dead_letter_topic
-from fc_shared.inbox import handle_once
+from fc_shared.inbox import handle_once, handle_together
 from fc_shared.metrics import DEAD_LETTERS, EVENTS_HANDLED
 from fc_devtools.testing import app_client, async_wait_until, auth
 
@@ -414,6 +414,34 @@ async def test_a_request_still_in_flight_under_the_same_key_is_409(db_url, spine
         r = await client.post("/api/v1/things", json=body, headers={**OFFICE, "Idempotency-Key": "busy"})
         assert r.status_code == 409 and r.json()["type"].endswith("idempotency-in-flight")
         assert await _count(app, kit.things) == 0
+
+
+async def test_a_batch_records_its_inbox_rows_at_once_and_skips_repeats(db_url, spine_app_factory, kit):
+    """One inbox statement for the batch: an event handled before, and a second copy in the same batch, are
+    duplicates; an event of a type without a handler is ignored and gets no inbox row."""
+    await kit.create_schema(db_url)
+    app = spine_app_factory(db_url, consume=False)
+    async with app_client(app):
+        runtime = app.state.runtime
+        old, a, b = (Event(type="fc.community.created", source="/t", subject=c, data=community(c, c))
+                     for c in ("c0", "c1", "c2"))
+        other = Event(type="fc.community.renamed", source="/t", subject="c1", data={})
+        assert await handle_once(runtime.uow(), "c", old, kit.on_community) is True
+        statements: list[str] = []
+
+        def seen_statement(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(runtime.engine.sync_engine, "before_cursor_execute", seen_statement)
+        try:
+            outcomes = await handle_together(runtime.uow(), "c", [a, old, b, a, other],
+                                             {"fc.community.created": kit.on_community})
+        finally:
+            event.remove(runtime.engine.sync_engine, "before_cursor_execute", seen_statement)
+        assert sum(s.lstrip().upper().startswith("INSERT INTO INBOX") for s in statements) == 1
+        assert outcomes == ["handled", "duplicate", "handled", "duplicate", "ignored"]
+        assert await _count(app, kit.seen) == 3
+        assert await _count(app, runtime.spine.inbox, runtime.spine.inbox.c.consumer == "c") == 3
 
 
 async def test_a_fetched_batch_is_handled_in_one_transaction_and_a_poison_event_alone(db_url, broker, kit):
