@@ -89,7 +89,12 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
                     extra: dict[str, Any] | None = None) -> int:
     """Append one entry; payments and recoveries are announced, and payments are checked against the budget."""
     session = uow.session
-    committed_before = await _committed_in_year(session, year) if kind in rules.PAID_KINDS else 0
+    budget, committed_before = None, 0
+    if kind in rules.PAID_KINDS and reverses_entry_id is None:
+        # the year's commitments are summed only when there is a budget to hold them against
+        budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
+        if budget is not None and amount_fen > 0:
+            committed_before = await _committed_in_year(session, year)
     result = await session.execute(insert(ledger_entries).values(
         project_id=project.id, street_code=project.street_code, kind=kind, amount_fen=amount_fen,
         rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
@@ -107,7 +112,6 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
         uow.emit("fc.subsidy.disbursed", project.id, {**common, "kind": kind})
         if reverses_entry_id is not None:
             return entry_id
-        budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
         if plans.budget_exceeded(budget, committed_before, amount_fen):
             uow.emit("fc.budget.exceeded", project.id, {
                 "year": year, "budget_fen": int(budget), "committed_fen": committed_before + amount_fen,
