@@ -40,6 +40,9 @@ class UnitOfWork:
         self._audit: list[dict[str, Any]] = []
         self._route: str | None = None
         self._after_commit: list[Any] = []
+        # Reads the transaction may reuse, by name: e.g. every event of a consumer's batch reads the same
+        # subscriptions. Only for rows the transaction itself never changes; emptied with each transaction.
+        self.memo: dict[str, Any] = {}
 
     async def __aenter__(self) -> "UnitOfWork":
         self.session = self._sessions()
@@ -48,6 +51,7 @@ class UnitOfWork:
         self._rows = []
         self._audit = []
         self._after_commit = []
+        self.memo = {}
         if self.spine.audit is not None:
             sa_event.listen(self.session.sync_session, "do_orm_execute", audit.StatementWatcher(self))
         return self

@@ -28,6 +28,9 @@ from .subscriptions import get as get_subscription, owned_by
 RECEIVING = ("active", "paused")
 
 
+RECEIVING_MEMO = "notify.receiving_subscriptions"
+
+
 async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings,
                        on_queued: Callable[[], None] | None = None) -> int:
     """Keep the event (for replay) and queue one delivery per matching subscription; ``on_queued()`` is called
@@ -35,8 +38,11 @@ async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings,
     now = utcnow()
     await uow.session.execute(insert(events).values(
         id=event.id, type=event.type, subject=event.subject or "", body=event.to_json(), received_at=now))
-    subs = (await uow.session.execute(
-        select(subscriptions.c.id, subscriptions.c.event_types).where(subscriptions.c.status.in_(RECEIVING)))).all()
+    subs = uow.memo.get(RECEIVING_MEMO)
+    if subs is None:  # read once per transaction: the events of a consumer's batch share it
+        subs = uow.memo[RECEIVING_MEMO] = (await uow.session.execute(
+            select(subscriptions.c.id, subscriptions.c.event_types)
+            .where(subscriptions.c.status.in_(RECEIVING)))).all()
     due = now + timedelta(seconds=first_attempt_delay(settings.retry_schedule_s))
     rows = [{"subscription_id": s.id, "event_id": event.id, "event_type": event.type, "status": "pending",
              "attempts": 0, "next_attempt_at": due, "created_at": now, "updated_at": now}

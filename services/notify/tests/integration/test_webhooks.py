@@ -212,3 +212,41 @@ async def test_manual_retry_sends_a_failed_delivery_again(make_app, receiver):
         await async_wait_until(lambda: deliveries(client, subscription_id=sub["id"], status="delivered"), 60,
                                message="delivered on manual retry")
         assert [t["headers"]["webhook-id"] for t in receiver.received("/once", ok_only=False)] == [event.id] * 2
+
+
+async def test_a_consumed_batch_reads_the_subscriptions_once_and_queues_every_event(make_app, receiver):
+    """The events of one fetched batch share one transaction, and with it one read of the subscriptions;
+    each event still gets a delivery per matching subscription, and a later batch sees a new subscription."""
+    from sqlalchemy import event as sa_event
+
+    from fc_notify.adapters.tables import deliveries as delivery_table
+    from fc_shared.inbox import handle_together
+
+    app = make_app()
+    async with app_client(app) as client:
+        created = await subscribe(client, receiver.url("/created"), ["fc.project.created"])
+        everything = await subscribe(client, receiver.url("/all"))
+        runtime = app.state.runtime
+        batch = [project_event("fc.project.created", project_id=f"p-{i}") for i in range(3)]
+        batch.append(project_event("fc.project.cancelled", project_id="p-0"))
+        reads: list[str] = []
+
+        def seen(_conn, _cursor, statement, *_args):
+            if statement.lstrip().upper().startswith("SELECT") and "FROM SUBSCRIPTIONS" in statement.upper():
+                reads.append(statement)
+
+        sa_event.listen(runtime.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            outcomes = await handle_together(runtime.uow(), runtime.name, batch, runtime.spec.handlers)
+        finally:
+            sa_event.remove(runtime.engine.sync_engine, "before_cursor_execute", seen)
+        assert outcomes == ["handled"] * 4
+        assert len(reads) == 1
+        queued = {(d.subscription_id, d.event_id) for d in await rows(app, delivery_table)}
+        assert queued == ({(created["id"], e.id) for e in batch[:3]} | {(everything["id"], e.id) for e in batch})
+
+        later = await subscribe(client, receiver.url("/later"), ["fc.project.created"])
+        more = project_event("fc.project.created", project_id="p-9")
+        await handle_together(runtime.uow(), runtime.name, [more, project_event("fc.project.created")],
+                              runtime.spec.handlers)
+        assert (later["id"], more.id) in {(d.subscription_id, d.event_id) for d in await rows(app, delivery_table)}
