@@ -87,6 +87,7 @@ class Runtime:
             spec.name, spec.consumes, spec.handlers, self.uow, bootstrap=self.platform.kafka_bootstrap,
             epoch=self.epoch, max_retries=self.platform.consumer_max_retries,
             retry_backoff_s=self.platform.consumer_retry_backoff_s, batch_size=self.platform.consumer_batch_size,
+            session_timeout_ms=self.platform.kafka_session_timeout_ms,
         ) if spec.consumes else None
         self.tasks: list[asyncio.Task] = []
 

@@ -26,7 +26,7 @@ from .broker_epoch import BrokerEpoch
 from .db import insert_ignore_many
 from .event_models import InvalidPayload, payload_of
 from .events import Event, dead_letter_topic
-from .kafka import make_consumer, make_producer
+from .kafka import leave_group, make_consumer, make_producer
 from .logs import event_id_var
 from .metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_HANDLED, HANDLER_ERRORS
 from .uow import UnitOfWork, utcnow
@@ -143,7 +143,8 @@ class _Rebalance(ConsumerRebalanceListener):
 class EventConsumer:
     def __init__(self, service: str, topics: list[str], handlers: dict[str, Handler],
                  uow_factory: Callable[[], UnitOfWork], *, bootstrap: str, epoch: BrokerEpoch,
-                 max_retries: int = 5, retry_backoff_s: float = 0.2, batch_size: int = 100) -> None:
+                 max_retries: int = 5, retry_backoff_s: float = 0.2, batch_size: int = 100,
+                 session_timeout_ms: int = 10000) -> None:
         self.service = service
         self.group = f"fc-{service}"
         self.topics = topics
@@ -155,6 +156,7 @@ class EventConsumer:
         self.max_retries = max_retries
         self.retry_backoff_s = retry_backoff_s
         self.batch_size = max(1, batch_size)
+        self.session_timeout_ms = session_timeout_ms
         self.committed: dict[TopicPartition, int] = {}
         self._consumer = None
         self._dlt_producer = None
@@ -294,12 +296,14 @@ class EventConsumer:
             CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - self.committed.get(tp, 0)))
 
     async def _start(self):
-        consumer = make_consumer(self.bootstrap, self.group)
+        consumer = make_consumer(self.bootstrap, self.group, self.session_timeout_ms)
         await consumer.start()
         consumer.subscribe(self.topics, listener=_Rebalance(self))
         return consumer
 
     async def _stop(self) -> None:
+        if self._consumer is not None:
+            await leave_group(self._consumer)
         for client in (self._consumer, self._dlt_producer):
             if client is not None:
                 try:

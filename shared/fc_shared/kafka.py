@@ -7,6 +7,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.protocol.group import LeaveGroupRequest
 
 from .events import TOPICS, dead_letter_topic
 
@@ -21,12 +22,30 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
     )
 
 
-def make_consumer(bootstrap: str, group_id: str) -> AIOKafkaConsumer:
+def make_consumer(bootstrap: str, group_id: str, session_timeout_ms: int = 10000) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
-        auto_offset_reset="earliest", max_poll_records=200, session_timeout_ms=10000,
-        heartbeat_interval_ms=1000, metadata_max_age_ms=5000,
+        auto_offset_reset="earliest", max_poll_records=200, session_timeout_ms=session_timeout_ms,
+        # a third of the session at most, as Kafka advises: two heartbeats can be late before the member is lost
+        heartbeat_interval_ms=min(1000, session_timeout_ms // 3), metadata_max_age_ms=5000,
     )
+
+
+async def leave_group(consumer: AIOKafkaConsumer) -> None:
+    """Leave the consumer's group before ``stop()`` where aiokafka would not.
+
+    aiokafka sends LeaveGroup only for a generation above 0, as Kafka counts generations from 1; the local
+    broker (Tansu) counts from 0, so a consumer stopped in its group's first generation stayed a member until
+    its session expired, and the service's next start waited for that (18 s instead of 5 at a 10 s session).
+    Best effort, like aiokafka's own: a failure only means the member expires."""
+    coordinator = getattr(consumer, "_coordinator", None)
+    if coordinator is None or getattr(coordinator, "generation", None) != 0 or not getattr(coordinator, "member_id", ""):
+        return
+    try:
+        async with asyncio.timeout(2):  # a broker that is gone must not hold up the stop
+            await coordinator._send_req(LeaveGroupRequest(coordinator.group_id, coordinator.member_id))
+    except Exception:  # noqa: BLE001 - the member expires with its session instead
+        log.debug("LeaveGroup failed", exc_info=True)
 
 
 def all_topics() -> list[str]:

@@ -31,6 +31,10 @@ class PlatformSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_partitions: int = 3
     kafka_replication: int = 1
+    # A consumer that has not been heard from for this long leaves its group and its partitions go to another.
+    # The local broker (Tansu) also answers a group join only after half of it, so every consumer start waits
+    # that long: the tests run with 3 s.
+    kafka_session_timeout_ms: int = Field(10000, ge=1000, le=300000)
     cors_origins: list[str] = Field(default_factory=list)
     outbox_retention_days: int = 7
     audit_retention_days: int | None = Field(default=None, ge=1)  # audit entries kept; None: forever

@@ -29,6 +29,9 @@ from fc_shared.settings import PlatformSettings
 from .broker import free_port, start_broker, wait_for_port
 
 TEST_SECRET = "test-secret-not-for-production-0123456789"
+# Consumers under test: the local broker answers a group join after half the session timeout, so each consumer
+# start waited 5 s at the default 10 s (most of a short integration test); 3 s still leaves room for a busy box.
+TEST_KAFKA_SESSION_TIMEOUT_MS = 3000
 PG_HOST = os.environ.get("FC_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("FC_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("FC_TEST_PG_USER", "postgres")
@@ -122,6 +125,7 @@ def platform_env(broker) -> dict[str, str]:
     """Environment for service processes and in-process apps under test."""
     return {"FC_JWT_SECRET": TEST_SECRET, "FC_KAFKA_BOOTSTRAP": broker.bootstrap, "FC_ENV": "development",
             "FC_SAMPLE_DATA": "0", "FC_CONSUMER_RETRY_BACKOFF_S": "0.05", "FC_LOG_LEVEL": "INFO",
+            "FC_KAFKA_SESSION_TIMEOUT_MS": str(TEST_KAFKA_SESSION_TIMEOUT_MS),
             "FC_DOMAIN_GAUGE_INTERVAL_S": "1", "FC_TODAY": TEST_TODAY.isoformat(),
             # Webhook hosts resolve from NOTIFY_WEBHOOK_HOSTS and IP literals only: tests never ask DNS.
             "NOTIFY_WEBHOOK_RESOLVER": "static"}
@@ -129,6 +133,7 @@ def platform_env(broker) -> dict[str, str]:
 
 def platform_settings(bootstrap: str, **overrides: Any) -> PlatformSettings:
     overrides.setdefault("today", TEST_TODAY)
+    overrides.setdefault("kafka_session_timeout_ms", TEST_KAFKA_SESSION_TIMEOUT_MS)
     return PlatformSettings(jwt_secret=TEST_SECRET, kafka_bootstrap=bootstrap, consumer_retry_backoff_s=0.05,
                             **overrides)
 
