@@ -54,6 +54,9 @@ def test_replaying_every_topic_changes_nothing(platform, receiver):
     wait_until(lambda: all(d.funding(p)["paid_fen"] > 0 for p in projects), 90, message="all paid")
     wait_until(lambda: all(d.project_state(p)["state"] == "accepted" for p in projects), 90, message="all accepted")
     wait_until(lambda: len(receiver.received()) >= 2 * len(projects), 90, message="webhooks delivered")
+    # Funding's copy of the project state follows registry's project events; the lag gauge below is only as
+    # fresh as the consumer's last fetch, so wait for the projection itself before the first reading.
+    wait_until(lambda: all(d.funding(p)["state"] == "accepted" for p in projects), 90, message="funding saw accepted")
 
     with httpx.Client(timeout=30) as client:
         def caught_up():
