@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, String, Table, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -107,20 +108,26 @@ async def run(n: int, url: str, broker: Broker, label: str) -> None:
     async with runtime.sessions() as s:
         rows = (await s.execute(select(ob.c.key, ob.c.payload).order_by(ob.c.seq))).all()
 
+    # Progress is read from the services' own counters (in memory, incremented after each commit): a count
+    # over the table every few ms would run on the same event loop and slow the relay and consumer it times.
     relay = asyncio.create_task(runtime.relay.run())
     start = time.perf_counter()
-    await poll_until(lambda: _none_unsent(runtime, ob), "the relay", interval=0.005)
+    await poll_until(lambda: _counted("fc_outbox_published_total", runtime.name) >= n, "the relay", interval=0.001)
     relay_s = time.perf_counter() - start
     relay.cancel()
     await asyncio.gather(relay, return_exceptions=True)
+    if not await _none_unsent(runtime, ob):
+        raise SystemExit("the relay's counter ran ahead of its rows")
     reference_s = await reference_publish(broker.bootstrap, rows)
 
     consumer = asyncio.create_task(runtime.consumer.run())
-    first = await poll_until(lambda: _seen_at_least(runtime, 1), "the consumer's first event", interval=0.005)
-    done = await poll_until(lambda: _seen_at_least(runtime, n), "the consumer", interval=0.005)
+    first = await poll_until(lambda: _handled(runtime.name) >= 1, "the consumer's first event", interval=0.001)
+    done = await poll_until(lambda: _handled(runtime.name) >= n, "the consumer", interval=0.001)
     consume_s = done - first
     consumer.cancel()
     await asyncio.gather(consumer, return_exceptions=True)
+    if not await _seen_at_least(runtime, n):
+        raise SystemExit("the consumer's counter ran ahead of its rows")
     await runtime.stop()
     ref_consume_s = await reference_consume(broker.bootstrap, TOPIC_NOTIFY, n)
 
@@ -133,6 +140,14 @@ async def run(n: int, url: str, broker: Broker, label: str) -> None:
           f"batch {settings.platform.consumer_batch_size})")
     print(f"figure: consumer_reference_bare_aiokafka_{label} {n / ref_consume_s:.0f} events/s (consume + commit)")
     print(f"figure: consumer_ratio_{label} {ref_consume_s / consume_s:.2f} of reference")
+
+
+def _counted(metric: str, service: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(metric, {"service": service, **labels}) or 0.0
+
+
+def _handled(service: str) -> float:
+    return _counted("fc_events_handled_total", service, type="fc.webhook.endpoint_disabled", outcome="handled")
 
 
 async def _none_unsent(runtime, ob) -> bool:
