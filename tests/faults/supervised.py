@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 
 from fc_devtools.broker import free_port
-from fc_devtools.testing import TEST_SECRET, create_pg_database, drop_pg_database, wait_until
+from fc_devtools.testing import (TEST_KAFKA_SESSION_TIMEOUT_MS, TEST_SECRET, create_pg_database, drop_pg_database,
+                                 wait_until)
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "funding", "inspection", "notify")
@@ -48,6 +49,8 @@ class Supervised:
         self.env = {**os.environ, "FC_DATA_DIR": str(workdir / "data"), "FC_SAMPLE_DATA": "0",
                     "FC_JWT_SECRET": TEST_SECRET, "FC_BROKER_PORT": str(self.broker_port),
                     "FC_CONSUMER_RETRY_BACKOFF_S": "0.2",
+                    # a killed consumer's partitions go to its restarted self after this long (production: 10 s)
+                    "FC_KAFKA_SESSION_TIMEOUT_MS": str(TEST_KAFKA_SESSION_TIMEOUT_MS),
                     "NOTIFY_RETRY_SCHEDULE_S": json.dumps([0, 1, 1, 2, 2, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]),
                     **(extra_env or {})}
         self.env.pop("FC_KAFKA_BOOTSTRAP", None)  # the runner starts its own broker
