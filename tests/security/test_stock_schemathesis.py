@@ -56,6 +56,7 @@ DOCUMENTED_EXCEPTIONS = {
     "unknown-project": "a reference must name a project that exists (and, for a street, is its own)",
     "month-in-future": "bulletins report a month that has begun (depends on today)",
     "bad-date": "dates relative to today or to the project (not in the future, not before its start)",
+    "bad-deadline": "a rescheduled creation deadline lies after the project's approval and differs from its current one",
     "bad-task-year": "a project's task year lies between its approval year and the year after its creation deadline",
     "bad-period": "a work summary's period starts on its first day (Monday, the 1st or the 16th)",
     "invalid-catalogue": "a scenario catalogue covers the nine scenarios once each, three indicators or more each",
