@@ -21,6 +21,7 @@ from .uow import utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 500
+ROUND = 20  # batches published before the relay looks at the broker epoch and its gauges again
 GAUGE_EVERY_S = 1.0  # the unsent-rows gauges are refreshed at most this often (a count over the outbox)
 
 
@@ -39,6 +40,24 @@ async def outbox_stats(sessions: async_sessionmaker, spine: SpineTables) -> tupl
             select(func.count(), func.min(spine.outbox.c.created_at)).where(spine.outbox.c.sent_at.is_(None))
         )).one()
         return int(row[0]), row[1]
+
+
+class _Batch:
+    """Rows handed to the producer and not yet marked sent; on PostgreSQL, the transaction holding their locks."""
+
+    def __init__(self, rows, session) -> None:
+        self.rows = rows
+        self.session = session
+        self.acks: list[asyncio.Future] = []
+
+    async def abandon(self) -> None:
+        """Give the rows up unmarked (they are published again later): settle the acks, release the locks."""
+        if self.acks:
+            await asyncio.gather(*self.acks, return_exceptions=True)
+            self.acks = []
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.close()
 
 
 class OutboxRelay:
@@ -74,38 +93,85 @@ class OutboxRelay:
                 log.debug("producer stop failed", exc_info=True)
             self._producer = None
 
-    async def publish_batch(self) -> int:
-        """Publish up to BATCH unsent rows in order; returns how many were sent."""
+    async def publish(self) -> tuple[int, bool]:
+        """Publish unsent rows in order, BATCH at a time, for at most ROUND batches.
+
+        One batch's acknowledgements stay in flight while the next batch is read and handed to the producer,
+        so the database round trips and the broker's acks overlap instead of alternating. A batch is marked
+        sent only once every one of its messages is acknowledged; on any failure the unmarked rows stay
+        unsent and are published again (at least once; consumers' inboxes make a repeat a no-op).
+        Returns how many rows were marked sent and whether more may be waiting (the last batch was full).
+        """
         producer = await self._ensure_producer()
+        inflight = following = await self._claim_and_send(producer, None)
+        sent, batches, full = 0, 1, inflight is not None and len(inflight.rows) == BATCH
+        try:
+            while inflight is not None:
+                following = None
+                if full and batches < ROUND:  # a short batch was everything there was
+                    following = await self._claim_and_send(producer, inflight)
+                    batches += 1
+                    full = following is not None and len(following.rows) == BATCH
+                await self._settle(inflight)
+                sent += len(inflight.rows)
+                OUTBOX_PUBLISHED.labels(self.service).inc(len(inflight.rows))
+                inflight = following
+            return sent, full
+        finally:
+            for batch in {id(b): b for b in (inflight, following) if b is not None}.values():
+                await batch.abandon()
+
+    async def _claim_and_send(self, producer, previous: _Batch | None) -> _Batch | None:
+        """Read the next unsent rows (on PostgreSQL: lock them, skipping rows another transaction holds,
+        which includes the previous batch's) and hand them to the producer; None when there are none."""
         ob = self.spine.outbox
         query = select(ob.c.seq, ob.c.topic, ob.c.key, ob.c.payload).where(ob.c.sent_at.is_(None)).order_by(ob.c.seq).limit(BATCH)
         if self.is_postgres:
-            async with self.sessions() as session, session.begin():
+            session = self.sessions()
+            try:
+                await session.begin()
                 rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
-                if not rows:
-                    return 0
-                await self._send(producer, rows)
-                await session.execute(update(ob).where(ob.c.seq.in_([r.seq for r in rows])).values(sent_at=utcnow()))
-        else:
-            # No transaction is held while publishing: SQLite has one writer lock and a REST
-            # write must never wait on the broker.
-            async with self.sessions() as session:
-                rows = (await session.execute(query)).all()
-                await session.rollback()
+            except BaseException:
+                await session.close()
+                raise
             if not rows:
-                return 0
-            await self._send(producer, rows)
-            async with self.sessions() as session, session.begin():
-                await session.execute(update(ob).where(ob.c.seq.in_([r.seq for r in rows])).values(sent_at=utcnow()))
-        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+                await session.close()
+                return None
+        else:
+            # No transaction is held while publishing: SQLite has one writer lock and a REST write must never
+            # wait on the broker. The previous batch is not marked yet, so read past it.
+            if previous is not None:
+                query = query.where(ob.c.seq > previous.rows[-1].seq)
+            async with self.sessions() as read:
+                rows = (await read.execute(query)).all()
+                await read.rollback()
+            if not rows:
+                return None
+            session = None
+        batch = _Batch(rows, session)
+        try:
+            batch.acks = [await producer.send(r.topic, r.payload.encode(), key=r.key.encode()) for r in rows]
+        except BaseException:
+            await batch.abandon()
+            raise
+        return batch
 
-    @staticmethod
-    async def _send(producer, rows) -> None:
-        futures = [
-            await producer.send(r.topic, r.payload.encode(), key=r.key.encode()) for r in rows
-        ]
-        await asyncio.gather(*futures)
+    async def _settle(self, batch: _Batch) -> None:
+        """Wait for every ack of the batch, then mark its rows sent (on PostgreSQL in the claiming transaction)."""
+        await asyncio.gather(*batch.acks)
+        ob = self.spine.outbox
+        mark = update(ob).where(ob.c.seq.in_([r.seq for r in batch.rows])).values(sent_at=utcnow())
+        if batch.session is not None:
+            session, batch.session = batch.session, None
+            try:
+                await session.execute(mark)
+                await session.commit()
+            finally:
+                await session.close()
+        else:
+            async with self.sessions() as session, session.begin():
+                await session.execute(mark)
+        batch.acks = []
 
     async def purge_expired(self) -> int:
         cutoff = utcnow() - self.retention
@@ -135,17 +201,17 @@ class OutboxRelay:
             try:
                 if await self.epoch.check():
                     await self.on_new_broker()
-                sent = await self.publish_batch()
+                sent, more = await self.publish()
                 BROKER_UP.labels(self.service).set(1)
                 backoff = 0.5
                 if loop.time() - last_housekeeping > 30:
                     last_housekeeping = loop.time()
                     await self.purge_expired()
-                if loop.time() - last_gauges >= GAUGE_EVERY_S or sent < BATCH:
-                    # Not after every batch of a backlog: counting what is left would cost as much as sending it.
+                if loop.time() - last_gauges >= GAUGE_EVERY_S or not more:
+                    # Not after every round of a backlog: counting what is left would cost as much as sending it.
                     last_gauges = loop.time()
                     await self.update_gauges()
-                if sent < BATCH:
+                if not more:
                     self.signal.clear()
                     # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
                     # arrives as the signal is set, and the stopping relay would then run on forever.

@@ -5,14 +5,14 @@ import uuid
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import event, func, select
 
 from fc_devtools.broker import free_port
 from fc_shared.events import TOPIC_REGISTRY, Event, dead_letter_topic
 from fc_shared.inbox import handle_once, handle_together
 from fc_shared.metrics import DEAD_LETTERS, EVENTS_HANDLED
-from fc_devtools.testing import app_client, async_wait_until, auth
+from fc_devtools.testing import app_client, async_wait_until, auth, read_from_start
 
 
 OFFICE = auth("district_office")
@@ -21,16 +21,6 @@ OFFICE = auth("district_office")
 def community(community_id: str, name: str) -> dict:
     """fc.community.created's payload (fc_shared.event_models.CommunityCreated)."""
     return {"community_id": community_id, "street_code": "S01", "name": name}
-
-
-async def read_from_start(broker, topic):
-    """A group-less reader of every partition from offset 0 (no group join to wait for)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [0, 1, 2])]
-    consumer.assign(partitions)
-    await consumer.seek_to_beginning(*partitions)
-    return consumer
 
 
 async def _count(app, table, *where):

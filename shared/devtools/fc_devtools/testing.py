@@ -112,6 +112,19 @@ class Broker:
         self.start()
 
 
+async def read_from_start(broker: Broker, topic: str):
+    """A started, group-less reader of every partition of ``topic`` from offset 0 (no group join to wait for);
+    the caller stops it."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [0, 1, 2])]
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    return consumer
+
+
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory) -> Broker:
     b = Broker(tmp_path_factory.mktemp("broker"))

@@ -1,0 +1,134 @@
+"""The outbox relay on SQLite and PostgreSQL with the real broker: a backlog of several batches goes out in
+order with the next batch read while the previous one's acks are awaited; a batch whose acks fail is not
+marked sent, nor is the batch handed over behind it, and both go out on the next try."""
+import asyncio
+import json
+import uuid
+
+from aiokafka.errors import KafkaConnectionError
+from sqlalchemy import event, func, select, text
+
+from fc_devtools.testing import platform_settings, read_from_start
+from fc_shared.app import Runtime, ServiceSpec
+from fc_shared.events import TOPIC_REGISTRY
+from fc_shared.kafka import make_producer
+from fc_shared.outbox import BATCH
+from fc_shared.settings import ServiceSettings
+
+
+async def relay_runtime(db_url, broker, kit) -> Runtime:
+    await kit.create_schema(db_url)
+    settings = ServiceSettings(name=f"relaytest{uuid.uuid4().hex[:8]}", database_url=db_url,
+                               platform=platform_settings(broker.bootstrap))
+    return Runtime(ServiceSpec(name=settings.name, settings=settings, spine=kit.spine, routers=[]))
+
+
+async def write(runtime: Runtime, n: int, tag: str) -> None:
+    """n events over seven keys, numbered in the order they are written."""
+    for start in range(0, n, 250):
+        async with runtime.uow() as uow:
+            for i in range(start, min(n, start + 250)):
+                key = f"{tag}-{i % 7}"
+                uow.emit("fc.community.created", key, {"community_id": key, "street_code": "S01", "name": str(i)})
+            await uow.commit()
+
+
+async def unsent(runtime: Runtime) -> int:
+    ob = runtime.spine.outbox
+    async with runtime.sessions() as s:
+        return (await s.execute(select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None)))).scalar_one()
+
+
+async def published(broker, tag: str, n: int) -> dict[str, list[int]]:
+    """The numbers on the topic per key, in partition order, once n of this test's events are there."""
+    consumer = await read_from_start(broker, TOPIC_REGISTRY)
+    per_key: dict[str, list[int]] = {}
+    try:
+        async with asyncio.timeout(60):
+            while sum(map(len, per_key.values())) < n:
+                for messages in (await consumer.getmany(timeout_ms=500)).values():
+                    for m in messages:
+                        if m.key.decode().startswith(f"{tag}-"):
+                            per_key.setdefault(m.key.decode(), []).append(int(json.loads(m.value)["data"]["name"]))
+    finally:
+        await consumer.stop()
+    return per_key
+
+
+async def test_a_backlog_goes_out_in_order_reading_the_next_batch_before_the_last_is_acknowledged(
+        db_url, broker, kit):
+    runtime = await relay_runtime(db_url, broker, kit)
+    tag = uuid.uuid4().hex[:8]
+    n = 2 * BATCH + 137
+    try:
+        await write(runtime, n, tag)
+        statements: list[str] = []
+
+        def seen_statement(_conn, _cursor, statement, *_args):
+            verb = statement.lstrip().split(None, 1)[0].upper()
+            if verb in ("SELECT", "UPDATE") and " outbox" in statement:
+                statements.append(verb)
+
+        event.listen(runtime.engine.sync_engine, "before_cursor_execute", seen_statement)
+        try:
+            assert await runtime.relay.publish() == (n, False)
+        finally:
+            event.remove(runtime.engine.sync_engine, "before_cursor_execute", seen_statement)
+        # Three batches: each one's rows are read while the one before is still awaiting its acks.
+        assert statements == ["SELECT", "SELECT", "UPDATE", "SELECT", "UPDATE", "UPDATE"]
+        assert await unsent(runtime) == 0
+        per_key = await published(broker, tag, n)
+        assert sum(map(len, per_key.values())) == n
+        for key, numbers in per_key.items():
+            assert numbers == sorted(numbers), f"{key} out of order"
+        assert sorted(i for numbers in per_key.values() for i in numbers) == list(range(n))
+    finally:
+        await runtime.stop()
+
+
+class AcksFailAtFirst:
+    """The real producer, except that the first ``failing`` messages are refused as by a broker going away."""
+
+    def __init__(self, producer, failing: int) -> None:
+        self.producer = producer
+        self.failing = failing
+
+    async def send(self, topic, value, key=None):
+        if self.failing > 0:
+            self.failing -= 1
+            refused = asyncio.get_running_loop().create_future()
+            refused.set_exception(KafkaConnectionError("the broker went away"))
+            return refused
+        return await self.producer.send(topic, value, key=key)
+
+
+async def test_a_batch_whose_acks_fail_stays_unsent_with_the_batch_behind_it(db_url, broker, kit):
+    runtime = await relay_runtime(db_url, broker, kit)
+    tag = uuid.uuid4().hex[:8]
+    n = BATCH + 50
+    producer = make_producer(broker.bootstrap)
+    await producer.start()
+    try:
+        await write(runtime, n, tag)
+        runtime.relay._producer = AcksFailAtFirst(producer, failing=3)
+        try:
+            await runtime.relay.publish()
+            raise AssertionError("publish() returned although acks failed")
+        except KafkaConnectionError:
+            pass
+        # The second batch was handed to the broker, but its rows are not marked before the first batch's are.
+        assert await unsent(runtime) == n
+        if runtime.relay.is_postgres:  # and no lock is left behind on any row
+            async with runtime.sessions() as s, s.begin():
+                locked = (await s.execute(text("SELECT count(*) FROM (SELECT seq FROM outbox WHERE sent_at IS NULL "
+                                               "FOR UPDATE NOWAIT) AS rows"))).scalar_one()
+            assert locked == n
+        runtime.relay._producer = producer
+        assert await runtime.relay.publish() == (n, False)
+        assert await unsent(runtime) == 0
+        per_key = await published(broker, tag, 2 * n - 3)  # all but the 3 refused the first time, then all again
+        assert sorted(set(i for numbers in per_key.values() for i in numbers)) == list(range(n))
+    finally:
+        runtime.relay._producer = None
+        await producer.stop()
+        await runtime.stop()
