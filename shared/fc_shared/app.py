@@ -88,6 +88,7 @@ class Runtime:
             epoch=self.epoch, max_retries=self.platform.consumer_max_retries,
             retry_backoff_s=self.platform.consumer_retry_backoff_s, batch_size=self.platform.consumer_batch_size,
             session_timeout_ms=self.platform.kafka_session_timeout_ms,
+            fetch_max_wait_ms=self.platform.kafka_fetch_max_wait_ms,
         ) if spec.consumes else None
         self.tasks: list[asyncio.Task] = []
 

@@ -144,7 +144,7 @@ class EventConsumer:
     def __init__(self, service: str, topics: list[str], handlers: dict[str, Handler],
                  uow_factory: Callable[[], UnitOfWork], *, bootstrap: str, epoch: BrokerEpoch,
                  max_retries: int = 5, retry_backoff_s: float = 0.2, batch_size: int = 100,
-                 session_timeout_ms: int = 10000) -> None:
+                 session_timeout_ms: int = 10000, fetch_max_wait_ms: int = 500) -> None:
         self.service = service
         self.group = f"fc-{service}"
         self.topics = topics
@@ -157,6 +157,7 @@ class EventConsumer:
         self.retry_backoff_s = retry_backoff_s
         self.batch_size = max(1, batch_size)
         self.session_timeout_ms = session_timeout_ms
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.committed: dict[TopicPartition, int] = {}
         self._consumer = None
         self._dlt_producer = None
@@ -296,7 +297,7 @@ class EventConsumer:
             CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - self.committed.get(tp, 0)))
 
     async def _start(self):
-        consumer = make_consumer(self.bootstrap, self.group, self.session_timeout_ms)
+        consumer = make_consumer(self.bootstrap, self.group, self.session_timeout_ms, self.fetch_max_wait_ms)
         await consumer.start()
         consumer.subscribe(self.topics, listener=_Rebalance(self))
         return consumer

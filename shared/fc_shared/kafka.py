@@ -22,10 +22,12 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
     )
 
 
-def make_consumer(bootstrap: str, group_id: str, session_timeout_ms: int = 10000) -> AIOKafkaConsumer:
+def make_consumer(bootstrap: str, group_id: str, session_timeout_ms: int = 10000,
+                  fetch_max_wait_ms: int = 500) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
         auto_offset_reset="earliest", max_poll_records=200, session_timeout_ms=session_timeout_ms,
+        fetch_max_wait_ms=fetch_max_wait_ms,
         # a third of the session at most, as Kafka advises: two heartbeats can be late before the member is lost
         heartbeat_interval_ms=min(1000, session_timeout_ms // 3), metadata_max_age_ms=5000,
     )

@@ -35,6 +35,10 @@ class PlatformSettings(BaseSettings):
     # The local broker (Tansu) also answers a group join only after half of it, so every consumer start waits
     # that long: the tests run with 3 s.
     kafka_session_timeout_ms: int = Field(10000, ge=1000, le=300000)
+    # How long the broker may hold a consumer's fetch when there is nothing new. Kafka answers as soon as data
+    # arrives, so there it only bounds idle traffic (500 ms in deploy/k8s); the local broker (Tansu) holds the
+    # fetch the whole time even when an event arrives, so on it this is the wait an event can add at each hop.
+    kafka_fetch_max_wait_ms: int = Field(50, ge=1, le=10000)
     cors_origins: list[str] = Field(default_factory=list)
     outbox_retention_days: int = 7
     audit_retention_days: int | None = Field(default=None, ge=1)  # audit entries kept; None: forever
