@@ -300,6 +300,9 @@ class Receiver:
             def do_POST(self):  # noqa: N802 - http.server API
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
+                if len(body) < length:  # the sender went away mid-body (e.g. killed): no request, as for a real server
+                    self.close_connection = True
+                    return
                 path = self.path
                 if receiver.delay.get(path):
                     time.sleep(receiver.delay[path])  # the slow endpoint under test, not a test wait
