@@ -1,6 +1,6 @@
 """Outbox relay and inbox consumer throughput with the real broker, each beside a bare aiokafka reference.
 
-    .venv/bin/python bench/pipeline.py [--events 5000] [--database postgresql|sqlite|both]
+    .venv/bin/python bench/pipeline.py [--events 5000] [--database postgresql|sqlite|both] [--kept 0]
 
 Writes N events through units of work (100 per transaction), then times:
 - the outbox relay publishing them (acks=all), beside a bare ``AIOKafkaProducer`` with the same settings
@@ -9,6 +9,7 @@ Writes N events through units of work (100 per transaction), then times:
   batch, offsets committed after it), beside a bare aiokafka consume + commit loop reading the same
   messages, in the same run. Both clocks start at the first message received (the group join is not
   the figure).
+``--kept N`` first puts N rows the relay sent an hour ago into the outbox, as a week's retention keeps them.
 Prints ``figure:`` lines: rates and ratios.
 """
 from __future__ import annotations
@@ -19,10 +20,11 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prometheus_client import REGISTRY
-from sqlalchemy import Column, String, Table, func, insert, select
+from sqlalchemy import Column, String, Table, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -84,7 +86,24 @@ async def reference_consume(bootstrap: str, topic: str, n: int) -> float:
         await consumer.stop()
 
 
-async def run(n: int, url: str, broker: Broker, label: str) -> None:
+async def keep_sent_rows(runtime, kept: int) -> None:
+    """Rows the relay sent earlier and keeps for republication (FC_OUTBOX_RETENTION_DAYS): the claim must not
+    walk them. Written straight into the table, 10,000 a statement, sent an hour ago (inside the retention
+    window, so the relay's housekeeping leaves them)."""
+    ob = spine.outbox
+    sent_at = datetime.now(UTC) - timedelta(hours=1)
+    for start in range(0, kept, 10000):
+        rows = [{"event_id": str(uuid.uuid4()), "topic": TOPIC_NOTIFY, "key": f"old-{i % 50}",
+                 "type": "fc.webhook.endpoint_disabled", "payload": "{}", "created_at": sent_at, "sent_at": sent_at}
+                for i in range(start, min(kept, start + 10000))]
+        async with runtime.sessions() as s, s.begin():
+            await s.execute(insert(ob), rows)
+    if kept:
+        async with runtime.sessions() as s, s.begin():
+            await s.execute(text("ANALYZE outbox" if runtime.relay.is_postgres else "ANALYZE"))
+
+
+async def run(n: int, url: str, broker: Broker, label: str, kept: int = 0) -> None:
     name = f"bench{uuid.uuid4().hex[:6]}"
     settings = ServiceSettings(name=name, database_url=url, platform=platform_settings(broker.bootstrap))
     # One topic of the catalogue, consumed by this process only (its own consumer group).
@@ -94,6 +113,7 @@ async def run(n: int, url: str, broker: Broker, label: str) -> None:
     async with runtime.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     await runtime.epoch.check(force=True)
+    await keep_sent_rows(runtime, kept)
 
     start = time.perf_counter()
     for batch in range(0, n, 100):
@@ -106,7 +126,7 @@ async def run(n: int, url: str, broker: Broker, label: str) -> None:
     write_s = time.perf_counter() - start
     ob = spine.outbox
     async with runtime.sessions() as s:
-        rows = (await s.execute(select(ob.c.key, ob.c.payload).order_by(ob.c.seq))).all()
+        rows = (await s.execute(select(ob.c.key, ob.c.payload).where(ob.c.sent_at.is_(None)).order_by(ob.c.seq))).all()
 
     # Progress is read from the services' own counters (in memory, incremented after each commit): a count
     # over the table every few ms would run on the same event loop and slow the relay and consumer it times.
@@ -131,8 +151,8 @@ async def run(n: int, url: str, broker: Broker, label: str) -> None:
     await runtime.stop()
     ref_consume_s = await reference_consume(broker.bootstrap, TOPIC_NOTIFY, n)
 
-    print(f"events: {n} ({label}, Tansu broker on loopback, one process); written through units of work at "
-          f"{n / write_s:.0f} events/s")
+    print(f"events: {n} ({label}, Tansu broker on loopback, one process, {kept} sent rows kept in the outbox); "
+          f"written through units of work at {n / write_s:.0f} events/s")
     print(f"figure: relay_publish_{label} {n / relay_s:.0f} events/s")
     print(f"figure: relay_reference_bare_aiokafka_{label} {n / reference_s:.0f} events/s")
     print(f"figure: relay_ratio_{label} {reference_s / relay_s:.2f} of reference")
@@ -162,6 +182,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--database", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument("--kept", type=int, default=0,
+                        help="sent rows already in the outbox, kept for republication (a week's events)")
     args = parser.parse_args()
     for db in (("postgresql", "sqlite") if args.database == "both" else (args.database,)):
         work = Path(tempfile.mkdtemp(prefix="fc-bench-pipeline-"))
@@ -169,7 +191,7 @@ def main() -> int:
         broker.start()
         url = create_pg_database("fc_bench") if db == "postgresql" else f"sqlite+aiosqlite:///{work / 'bench.db'}"
         try:
-            asyncio.run(run(args.events, url, broker, db))
+            asyncio.run(run(args.events, url, broker, db, args.kept))
         finally:
             if db == "postgresql":
                 drop_pg_database(url)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Index,
     DateTime,
     Integer,
     MetaData,
@@ -318,6 +319,11 @@ def spine_tables(metadata: MetaData) -> SpineTables:
         Column("created_at", UtcDateTime(), nullable=False, index=True),
         Column("sent_at", UtcDateTime(), nullable=True, index=True),
     )
+    # What the relay claims: the unsent rows in seq order, without walking the sent ones kept for republication
+    # (PostgreSQL walked the primary key past them). SQLite's planner rightly prefers ix_outbox_sent_at: seq is
+    # the rowid, which that index holds in order for each sent_at, NULL included.
+    Index("ix_outbox_unsent", outbox.c.seq, postgresql_where=outbox.c.sent_at.is_(None),
+          sqlite_where=outbox.c.sent_at.is_(None))
     inbox = Table(
         "inbox",
         metadata,

@@ -121,16 +121,26 @@ class OutboxRelay:
             for batch in {id(b): b for b in (inflight, following) if b is not None}.values():
                 await batch.abandon()
 
+    def claim_query(self, after: int | None = None):
+        """The next BATCH unsent rows in seq order. On PostgreSQL read through the partial index
+        ``ix_outbox_unsent`` (not past the sent rows kept for republication) and locked, skipping rows another
+        transaction holds; on SQLite read past ``after``, the last row of the batch still awaiting its acks."""
+        ob = self.spine.outbox
+        query = (select(ob.c.seq, ob.c.topic, ob.c.key, ob.c.payload).where(ob.c.sent_at.is_(None))
+                 .order_by(ob.c.seq).limit(BATCH))
+        if self.is_postgres:
+            return query.with_for_update(skip_locked=True)
+        return query if after is None else query.where(ob.c.seq > after)
+
     async def _claim_and_send(self, producer, previous: _Batch | None) -> _Batch | None:
         """Read the next unsent rows (on PostgreSQL: lock them, skipping rows another transaction holds,
         which includes the previous batch's) and hand them to the producer; None when there are none."""
-        ob = self.spine.outbox
-        query = select(ob.c.seq, ob.c.topic, ob.c.key, ob.c.payload).where(ob.c.sent_at.is_(None)).order_by(ob.c.seq).limit(BATCH)
+        query = self.claim_query(previous.rows[-1].seq if previous is not None else None)
         if self.is_postgres:
             session = self.sessions()
             try:
                 await session.begin()
-                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                rows = (await session.execute(query)).all()
             except BaseException:
                 await session.close()
                 raise
@@ -139,9 +149,7 @@ class OutboxRelay:
                 return None
         else:
             # No transaction is held while publishing: SQLite has one writer lock and a REST write must never
-            # wait on the broker. The previous batch is not marked yet, so read past it.
-            if previous is not None:
-                query = query.where(ob.c.seq > previous.rows[-1].seq)
+            # wait on the broker. The previous batch is not marked yet, so the query reads past it.
             async with self.sessions() as read:
                 rows = (await read.execute(query)).all()
                 await read.rollback()
