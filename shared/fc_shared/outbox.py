@@ -51,13 +51,27 @@ class _Batch:
         self.acks: list[asyncio.Future] = []
 
     async def abandon(self) -> None:
-        """Give the rows up unmarked (they are published again later): settle the acks, release the locks."""
-        if self.acks:
-            await asyncio.gather(*self.acks, return_exceptions=True)
-            self.acks = []
-        if self.session is not None:
-            session, self.session = self.session, None
-            await session.close()
+        """Give the rows up unmarked (they are published again later): collect the acks, release the locks
+        (the session is closed even when the wait for the acks is cancelled)."""
+        try:
+            if self.acks:
+                acks, self.acks = self.acks, []
+                await asyncio.gather(*acks, return_exceptions=True)
+        finally:
+            if self.session is not None:
+                session, self.session = self.session, None
+                await session.close()
+
+
+async def _abandon_all(batches) -> None:
+    """Abandon every batch, each one even if giving up another is interrupted."""
+    batches = list(batches)
+    if not batches:
+        return
+    try:
+        await batches[0].abandon()
+    finally:
+        await _abandon_all(batches[1:])
 
 
 class OutboxRelay:
@@ -118,8 +132,7 @@ class OutboxRelay:
                 inflight = following
             return sent, full
         finally:
-            for batch in {id(b): b for b in (inflight, following) if b is not None}.values():
-                await batch.abandon()
+            await _abandon_all({id(b): b for b in (inflight, following) if b is not None}.values())
 
     def claim_query(self, after: int | None = None):
         """The next BATCH unsent rows in seq order. On PostgreSQL read through the partial index
@@ -158,7 +171,8 @@ class OutboxRelay:
             session = None
         batch = _Batch(rows, session)
         try:
-            batch.acks = [await producer.send(r.topic, r.payload.encode(), key=r.key.encode()) for r in rows]
+            for r in rows:  # each future kept as it comes, so a send failing part-way leaves none uncollected
+                batch.acks.append(await producer.send(r.topic, r.payload.encode(), key=r.key.encode()))
         except BaseException:
             await batch.abandon()
             raise

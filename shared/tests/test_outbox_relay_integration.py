@@ -63,16 +63,27 @@ async def test_a_backlog_goes_out_in_order_reading_the_next_batch_before_the_las
     try:
         await write(runtime, n, tag)
         statements: list[str] = []
+        second_read = asyncio.Event()
 
         def seen_statement(_conn, _cursor, statement, *_args):
             verb = statement.lstrip().split(None, 1)[0].upper()
             if verb in ("SELECT", "UPDATE") and " outbox" in statement:
                 statements.append(verb)
+                if statements.count("SELECT") == 2:  # runs on the loop's thread (SQLAlchemy's greenlet)
+                    second_read.set()
 
         event.listen(runtime.engine.sync_engine, "before_cursor_execute", seen_statement)
+        producer = make_producer(broker.bootstrap)
+        await producer.start()
+        # The first batch's acks are held back until the second batch has been read: a relay that waited for
+        # them before reading on would never see them (and the timeout would fail the test).
+        runtime.relay._producer = AcksHeldUntil(producer, second_read, BATCH)
         try:
-            assert await runtime.relay.publish() == (n, False)
+            async with asyncio.timeout(60):
+                assert await runtime.relay.publish() == (n, False)
         finally:
+            runtime.relay._producer = None
+            await producer.stop()
             event.remove(runtime.engine.sync_engine, "before_cursor_execute", seen_statement)
         # Three batches: each one's rows are read while the one before is still awaiting its acks.
         assert statements == ["SELECT", "SELECT", "UPDATE", "SELECT", "UPDATE", "UPDATE"]
@@ -84,6 +95,26 @@ async def test_a_backlog_goes_out_in_order_reading_the_next_batch_before_the_las
         assert sorted(i for numbers in per_key.values() for i in numbers) == list(range(n))
     finally:
         await runtime.stop()
+
+
+class AcksHeldUntil:
+    """The real producer, except that the first ``held`` messages' acks resolve only once ``released`` is set."""
+
+    def __init__(self, producer, released, held: int) -> None:
+        self.producer = producer
+        self.released = released
+        self.held = held
+
+    async def send(self, topic, value, key=None):
+        ack = await self.producer.send(topic, value, key=key)
+        if self.held <= 0:
+            return ack
+        self.held -= 1
+
+        async def later():
+            await self.released.wait()
+            return await ack
+        return asyncio.ensure_future(later())
 
 
 class AcksFailAtFirst:
@@ -143,8 +174,9 @@ async def test_the_claim_reads_the_unsent_rows_through_their_partial_index(db_ur
         await write(runtime, 3000, uuid.uuid4().hex[:8])
         async with runtime.sessions() as s, s.begin():
             await s.execute(ob.update().where(ob.c.seq <= 1000).values(sent_at=func.now()))
-        async with runtime.sessions() as s, s.begin():
-            await s.execute(text("ANALYZE outbox" if runtime.relay.is_postgres else "ANALYZE"))
+        if runtime.relay.is_postgres:  # as autovacuum would; the services never ANALYZE their SQLite files
+            async with runtime.sessions() as s, s.begin():
+                await s.execute(text("ANALYZE outbox"))
         for after in (None, 1500):
             claim = runtime.relay.claim_query(after).compile(dialect=runtime.engine.dialect,
                                                              compile_kwargs={"literal_binds": True})
@@ -153,7 +185,7 @@ async def test_the_claim_reads_the_unsent_rows_through_their_partial_index(db_ur
                 plan = " ".join(str(row) for row in (await s.execute(text(explain + str(claim)))).all())
             if runtime.relay.is_postgres:
                 assert "ix_outbox_unsent" in plan, plan
-            else:  # seq is the rowid: ix_outbox_sent_at yields the NULLs in seq order, nothing to sort
-                assert "USING INDEX ix_outbox_sent_at" in plan and "TEMP B-TREE" not in plan, plan
+            else:  # seq is the rowid: an index on sent_at yields the NULLs in seq order, nothing to sort
+                assert "USING INDEX" in plan and "TEMP B-TREE" not in plan and "SCAN outbox" not in plan, plan
     finally:
         await runtime.stop()
