@@ -28,7 +28,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, Column, Index, MetaData, String, Table, Text, and_, delete, insert, select, text
+from sqlalchemy import (BindParameter, Column, Index, MetaData, String, Table, Text, and_, delete, insert, select, text,
+                        tuple_)
+from sqlalchemy.sql.elements import ClauseElement
 
 from .db import BigIntPK, UtcDateTime
 
@@ -219,6 +221,10 @@ def _pk_filter(table: Table, key: dict[str, Any]):
     return and_(*(table.c[name] == value for name, value in key.items()))
 
 
+def _pk_of(table: Table, row) -> tuple:
+    return tuple(row[c.name] for c in table.primary_key.columns)
+
+
 def _resource_id(table: Table, row: dict[str, Any]) -> str | None:
     """The row's ``id`` where it has one (the id the API shows), else its primary key."""
     if "id" in table.c and row.get("id") is not None:
@@ -247,10 +253,30 @@ def _statement_values(statement, table: Table) -> dict[str, Any] | None:
     return values
 
 
+def _multi_rows(statement, table: Table) -> list[dict[str, Any]] | None:
+    """A multi-row ``insert(...).values([...])``'s rows, by column name; None unless it holds plain values."""
+    multi = getattr(statement, "_multi_values", None)
+    if not multi or len(multi) != 1:
+        return None
+    rows = []
+    for given in multi[0]:
+        row: dict[str, Any] = {}
+        for key, value in given.items():
+            name = key if isinstance(key, str) else getattr(key, "key", None)
+            if name is None or name not in table.c or isinstance(value, ClauseElement):
+                return None
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
 def _insert_rows(state, table: Table) -> list[dict[str, Any]]:
     params = state.parameters
     if isinstance(params, list):
         return [{k: v for k, v in p.items() if k in table.c} for p in params]
+    multi = _multi_rows(state.statement, table)
+    if multi is not None:
+        return multi
     values = _statement_values(state.statement, table)
     if values is None:
         compiled = state.statement.compile(dialect=state.session.get_bind().dialect)
@@ -279,9 +305,19 @@ class StatementWatcher:
         pk_names = [c.name for c in table.primary_key.columns]
         if state.is_insert:
             rows = _insert_rows(state, table)
-            keyed = len(rows) == 1 and all(rows[0].get(n) is not None for n in pk_names)
-            # A plain INSERT either adds its row or fails: only an upsert (ON CONFLICT) can meet a row before it.
+            keyed = bool(rows) and all(row.get(n) is not None for row in rows for n in pk_names)
+            # A plain INSERT either adds its rows or fails: only an upsert (ON CONFLICT) can meet a row before it.
             upsert = getattr(state.statement, "_post_values_clause", None) is not None
+            if len(rows) > 1:
+                # Rows an upsert met already there are read (one SELECT before, one after) and left out when
+                # unchanged; a plain multi-row INSERT adds every row as given.
+                befores = self._read_many(session, table, rows) if keyed and upsert else {}
+                result = state.invoke_statement()
+                afters = self._read_many(session, table, rows) if keyed and upsert else {}
+                for row in rows:
+                    key = _pk_of(table, row) if keyed and upsert else None
+                    self._stage(actor, table, befores.get(key), afters.get(key, row))
+                return result
             before = self._read(session, table, rows[0]) if keyed and upsert else None
             result = state.invoke_statement()
             if len(rows) == 1 and not keyed and not state.statement._returning:
@@ -301,11 +337,29 @@ class StatementWatcher:
         query = select(table) if where is None else select(table).where(where)
         befores = [dict(r._mapping) for r in session.execute(query).all()]
         result = state.invoke_statement()
+        if state.is_update and len(befores) > 1:  # one SELECT reads back all the rows a set-based UPDATE changed
+            afters = self._read_many(session, table, befores)
+            for before in befores:
+                self._stage(actor, table, before, afters.get(_pk_of(table, before)))
+            return result
         for before in befores:
             key = {n: before[n] for n in pk_names}
             after = self._read(session, table, key) if state.is_update else None
             self._stage(actor, table, before, after)
         return result
+
+    @staticmethod
+    def _read_many(session, table: Table, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+        """The rows with these rows' primary keys, by key tuple: a SELECT per 500 keys, whatever their number."""
+        columns = list(table.primary_key.columns)
+        keys = list(dict.fromkeys(_pk_of(table, row) for row in rows))
+        found: dict[tuple, dict[str, Any]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            match = columns[0].in_([k[0] for k in chunk]) if len(columns) == 1 else tuple_(*columns).in_(chunk)
+            found.update((_pk_of(table, r._mapping), dict(r._mapping))
+                         for r in session.execute(select(table).where(match)))
+        return found
 
     @staticmethod
     def _read(session, table: Table, key: dict[str, Any]) -> dict[str, Any] | None:

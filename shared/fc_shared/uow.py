@@ -61,10 +61,14 @@ class UnitOfWork:
             await self.session.rollback()
         await self.session.close()
 
-    def emit(self, type: str, subject: str, data: Payload | dict[str, Any], *, key: str | None = None) -> Event:
+    def emit(self, type: str, subject: str, data: Payload | dict[str, Any], *, key: str | None = None,
+             event_id: str | None = None) -> Event:
         """Stage one event; ``data`` (a payload model or a dict) must match the type's contract
-        (``fc_shared.event_models``): an unknown type or an off-contract payload raises here, before any commit."""
-        event = Event(type=type, source=f"/{self.source}", subject=str(subject), data=build(type, data))
+        (``fc_shared.event_models``): an unknown type or an off-contract payload raises here, before any commit.
+        ``event_id`` gives the event an id chosen beforehand (e.g. one already written beside it); default a new
+        UUID."""
+        event = Event(type=type, source=f"/{self.source}", subject=str(subject), data=build(type, data),
+                      **({"id": event_id} if event_id is not None else {}))
         self.events.append(event)
         self._rows.append({
             "event_id": event.id, "topic": topic_for(type), "key": str(key or subject),

@@ -20,6 +20,23 @@ def test_round_trip_keeps_id_and_data():
     assert (again.id, again.type, again.subject, again.data) == (event.id, event.type, "p1", {"task_year": 2026})
 
 
+def test_the_text_is_the_envelope_with_its_data_as_json_values():
+    """to_json serialises once; the text is what the JSON-valued envelope (to_dict) serialises to."""
+    from datetime import UTC, date, datetime
+    from uuid import UUID
+
+    from fc_shared.events import dumps
+
+    data = {"z_last": 1, "due_on": date(2026, 12, 31), "at": datetime(2026, 12, 7, 8, 0, tzinfo=UTC),
+            "ids": {"b", "a"}, "nested": {"y": [date(2026, 1, 2), None], "x": UUID(int=7)}, "名称": "未来社区",
+            "fen": 123456789012, "ratio": 0.5}
+    event = Event(type="fc.project.created", source="/registry", subject="p1", data=data)
+    assert event.to_json() == dumps(event.to_dict())
+    body = json.loads(event.to_json())
+    assert body["data"]["due_on"] == "2026-12-31" and body["data"]["at"] == "2026-12-07T08:00:00Z"
+    assert body["data"]["ids"] == ["a", "b"] and list(body["data"]) == sorted(data)
+
+
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"specversion": "0.3"}', b'{"specversion": "1.0", "id": "x"}',
                                  b'{"specversion":"1.0","id":"1","source":"/r","type":"t","data":[1]}'])
 def test_malformed_envelopes_are_rejected(raw):

@@ -1,0 +1,97 @@
+"""The audit watcher on set-based writes, SQLite and PostgreSQL: a multi-row upsert records only the rows it
+added or changed (a row it met already there and left alone is not recorded as created), and an UPDATE of many
+rows records each row's old and new values (read back in one SELECT, not one per row)."""
+import json
+
+from sqlalchemy import Column, Date, Integer, String, Table, case, event, literal, select, update
+
+from fc_shared import audit
+from fc_shared.db import insert_ignore_many, make_engine, make_sessionmaker, new_metadata, spine_tables
+from fc_shared.uow import UnitOfWork
+
+metadata = new_metadata()
+spine = spine_tables(metadata)
+marks = Table("marks", metadata, Column("key", String(40), primary_key=True), Column("n", Integer, primary_key=True),
+              Column("note", String(40), nullable=False))
+items = Table("items", metadata, Column("key", String(40), primary_key=True), Column("due", Date, nullable=True),
+              Column("level", Integer, nullable=True))
+ACTOR = audit.Actor(actor="watcher-test", role="district_office", scope=None)
+
+
+async def _setup(db_url):
+    engine = make_engine(db_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return engine, make_sessionmaker(engine)
+
+
+def _count_selects(engine, table_name: str) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _on(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table_name}" in statement:
+            seen.append(statement)
+
+    return seen
+
+
+async def _entries(sessions, resource: str) -> list[dict]:
+    async with sessions() as s:
+        rows = (await s.execute(select(spine.audit).where(spine.audit.c.resource == resource)
+                                .order_by(spine.audit.c.seq))).all()
+    return [{"action": r.action, "resource_id": r.resource_id, "changes": json.loads(r.changes)} for r in rows]
+
+
+async def test_a_multi_row_upsert_records_only_the_rows_it_added(db_url):
+    engine, sessions = await _setup(db_url)
+    try:
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            await insert_ignore_many(uow.session, marks, [{"key": "a", "n": 1, "note": "first"}], key=["key", "n"])
+            await uow.commit()
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            fresh = await insert_ignore_many(uow.session, marks, [
+                {"key": "a", "n": 1, "note": "again"}, {"key": "b", "n": 1, "note": "second"},
+                {"key": "a", "n": 2, "note": "third"}], key=["key", "n"])
+            await uow.commit()
+        assert fresh == {("b", 1), ("a", 2)}
+        got = await _entries(sessions, "marks")
+        assert [(e["action"], e["changes"]["note"]) for e in got] == [
+            ("create", [None, "first"]), ("create", [None, "second"]), ("create", [None, "third"])]
+        async with sessions() as s:
+            assert (await s.execute(select(marks.c.note).where(marks.c.key == "a", marks.c.n == 1))).scalar() == "first"
+    finally:
+        await engine.dispose()
+
+
+async def test_an_update_of_many_rows_records_each_row_read_back_at_once(db_url):
+    from datetime import date
+
+    engine, sessions = await _setup(db_url)
+    try:
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            await uow.session.execute(items.insert(), [{"key": f"k{i}", "due": date(2026, 1, i + 1), "level": i}
+                                                       for i in range(6)])
+            await uow.commit()
+        new = {f"k{i}": (date(2026, 2, i + 1), None if i == 2 else i * 10) for i in range(5)}
+        selects = _count_selects(engine, "items")
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            await uow.session.execute(update(items).where(items.c.key.in_(list(new))).values(
+                due=case({k: literal(d, Date) for k, (d, _) in new.items()}, value=items.c.key),
+                level=case({k: literal(n, Integer) for k, (_, n) in new.items()}, value=items.c.key)))
+            await uow.commit()
+        assert len(selects) == 2, selects  # the rows before, the rows after: not one read per row
+        got = {e["resource_id"]: e for e in await _entries(sessions, "items")}
+        assert set(got) == {"k1", "k2", "k3", "k4", "k0"}  # k5 untouched
+        assert got["k2"]["changes"] == {"due": ["2026-01-03", "2026-02-03"], "level": [2, None]}
+        assert got["k0"]["changes"] == {"due": ["2026-01-01", "2026-02-01"]}  # level 0 → 0: unchanged
+        assert all(e["action"] == "update" for e in got.values())
+        async with sessions() as s:
+            assert (await s.execute(select(items.c.due, items.c.level).where(items.c.key == "k3"))).one() == (
+                date(2026, 2, 4), 30)
+            assert (await audit.verify_chain(s, spine.audit))["ok"]
+    finally:
+        await engine.dispose()
