@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from fc_shared.auth import Principal
-from fc_shared.db import insert_ignore
+from fc_shared.db import insert_ignore, insert_ignore_many
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -55,16 +55,29 @@ async def save_project(uow: UnitOfWork, project: dict[str, Any], changes: dict[s
     return {**project, **changes, "version": project["version"] + 1}
 
 
+def deadline_row(key: str, kind: str, due_on: date, thresholds: tuple[int, ...], *, project_id: str | None = None,
+                 street_code: str | None = None, resolved: bool = False) -> dict:
+    """The row that starts following a deadline: its first alert falls due by the thresholds (a year end: on
+    the check date); a deadline already met is followed resolved, with no alert to come."""
+    now = utcnow()
+    return {"key": key, "kind": kind, "project_id": project_id, "street_code": street_code, "due_on": due_on,
+            "next_alert_on": None if resolved else (year_end_check_on(due_on) if kind == "year_end"
+                                                    else next_alert_on(due_on, None, thresholds)),
+            "last_threshold": None, "resolved_at": now if resolved else None, "created_at": now}
+
+
 async def add_deadline(uow: UnitOfWork, key: str, kind: str, due_on: date, thresholds: tuple[int, ...], *,
                        project_id: str | None = None, street_code: str | None = None,
                        resolved: bool = False) -> bool:
     """Start following a deadline; a deadline is followed once, so a known key is left alone."""
-    return await insert_ignore(uow.session, deadlines, {
-        "key": key, "kind": kind, "project_id": project_id, "street_code": street_code, "due_on": due_on,
-        "next_alert_on": None if resolved else (year_end_check_on(due_on) if kind == "year_end"
-                                                else next_alert_on(due_on, None, thresholds)),
-        "last_threshold": None,
-        "resolved_at": utcnow() if resolved else None, "created_at": utcnow()}, key=["key"])
+    return await insert_ignore(uow.session, deadlines, deadline_row(
+        key, kind, due_on, thresholds, project_id=project_id, street_code=street_code, resolved=resolved),
+        key=["key"])
+
+
+async def add_deadlines(uow: UnitOfWork, rows: list[dict]) -> None:
+    """``add_deadline`` for many ``deadline_row``s in one statement; known keys are left alone."""
+    await insert_ignore_many(uow.session, deadlines, rows, key=["key"])
 
 
 async def resolve_deadline(uow: UnitOfWork, key: str) -> None:

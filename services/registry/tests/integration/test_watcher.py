@@ -130,3 +130,50 @@ async def test_the_watcher_runs_by_itself(client, world, outbox):
         job.cancel()
         await asyncio.gather(job, return_exceptions=True)
     assert len(events) == 1 and events[0]["data"]["due_on"] == "2024-03-01"
+
+
+async def test_one_batch_fires_many_alerts_in_a_few_statements_and_skips_a_mark_already_there(client, world, outbox):
+    """The scan writes a batch set-based (issue 15): each alert's mark carries its event's id, a mark another scan
+    already wrote raises no second event yet moves its deadline on, the audit log records the marks and the
+    deadlines' new schedule, and the statements do not grow with the number of alerts."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import event, insert, select
+
+    from fc_registry.adapters.tables import deadlines, fired_alerts, spine
+
+    street = await world.street()
+    pids = [(await world.approved(street, on="2024-03-01", created_on="2024-01-01"))["id"] for _ in range(6)]
+    runtime = client.app.state.runtime
+    async with runtime.sessions() as s, s.begin():
+        await s.execute(insert(fired_alerts).values(deadline_key=f"plan_upload:{pids[0]}", threshold=30,
+                                                    as_of=date(2024, 3, 1), event_id="fired-elsewhere",
+                                                    fired_at=datetime.now(UTC)))
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", _count)
+    try:
+        fired = await _scan(client, "2024-03-02")  # every plan upload: 30-day alert
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", _count)
+    assert fired == {"fc.deadline.approaching": 5}
+    assert await _alerts(outbox, client.app, pids[0]) == []
+    async with runtime.sessions() as s:
+        marks = {r.deadline_key: r.event_id for r in (await s.execute(select(fired_alerts))).all()}
+        schedule = {r.key: (r.last_threshold, r.next_alert_on) for r in (await s.execute(
+            select(deadlines).where(deadlines.c.key.in_([f"plan_upload:{p}" for p in pids])))).all()}
+        logged = (await s.execute(select(spine.audit.c.resource, spine.audit.c.action)
+                                  .where(spine.audit.c.resource.in_(["fired_alerts", "deadlines"])))).all()
+    for pid in pids[1:]:
+        (alert,) = [e for e in await outbox(client.app, "fc.deadline.approaching", pid)]
+        assert marks[f"plan_upload:{pid}"] == alert["id"]
+    assert marks[f"plan_upload:{pids[0]}"] == "fired-elsewhere"
+    # All six move on to the 7-day alert, the one fired elsewhere too.
+    assert set(schedule.values()) == {(30, date(2024, 3, 24))}
+    assert sorted(logged).count(("fired_alerts", "create")) == 5
+    assert sorted(logged).count(("deadlines", "update")) >= 6
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT INTO FIRED", "UPDATE DEADLINES"))]
+    assert len(writes) == 2, writes  # one INSERT of the marks, one UPDATE of the schedule: not one per alert
