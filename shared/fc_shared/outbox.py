@@ -74,6 +74,20 @@ async def _abandon_all(batches) -> None:
         await _abandon_all(batches[1:])
 
 
+async def _reap(claim: asyncio.Future | None) -> None:
+    """A claim no longer wanted (the batch ahead failed, or the relay is stopping): let it finish and give its
+    batch up, so no rows stay locked by a transaction nobody will finish. A claim that failed or was cancelled
+    has released what it held itself."""
+    if claim is None:
+        return
+    try:
+        batch = await claim
+    except BaseException:  # noqa: BLE001 - its own failure or cancellation: it cleaned up after itself
+        return
+    if batch is not None:
+        await batch.abandon()
+
+
 class OutboxRelay:
     def __init__(self, service: str, sessions: async_sessionmaker, spine: SpineTables, *,
                  bootstrap: str, is_postgres: bool, retention: timedelta, signal: asyncio.Event,
@@ -110,8 +124,8 @@ class OutboxRelay:
     async def publish(self) -> tuple[int, bool]:
         """Publish unsent rows in order, BATCH at a time, for at most ROUND batches.
 
-        One batch's acknowledgements stay in flight while the next batch is read and handed to the producer,
-        so the database round trips and the broker's acks overlap instead of alternating. A batch is marked
+        One batch's acknowledgements stay in flight, and its rows are marked, while the next batch is read and
+        handed to the producer, so the database round trips and the broker's acks overlap instead of alternating. A batch is marked
         sent only once every one of its messages is acknowledged; on any failure the unmarked rows stay
         unsent and are published again (at least once; consumers' inboxes make a repeat a no-op).
         Returns how many rows were marked sent and whether more may be waiting (the last batch was full).
@@ -121,14 +135,26 @@ class OutboxRelay:
         sent, batches, full = 0, 1, inflight is not None and len(inflight.rows) == BATCH
         try:
             while inflight is not None:
-                following = None
+                following = claim = None
                 if full and batches < ROUND:  # a short batch was everything there was
-                    following = await self._claim_and_send(producer, inflight)
+                    # The next batch is read and handed over while this one's acks are awaited and its rows
+                    # marked, on another connection: the round trips overlap instead of queueing.
+                    claim = asyncio.ensure_future(self._claim_and_send(producer, inflight))
                     batches += 1
-                    full = following is not None and len(following.rows) == BATCH
-                await self._settle(inflight)
+                try:
+                    await self._settle(inflight)
+                except BaseException:
+                    await _reap(claim)
+                    raise
                 sent += len(inflight.rows)
                 OUTBOX_PUBLISHED.labels(self.service).inc(len(inflight.rows))
+                if claim is not None:
+                    try:
+                        following = await claim
+                    except BaseException:
+                        await _reap(claim)
+                        raise
+                    full = following is not None and len(following.rows) == BATCH
                 inflight = following
             return sent, full
         finally:

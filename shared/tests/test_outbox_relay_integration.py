@@ -1,6 +1,6 @@
 """The outbox relay on SQLite and PostgreSQL with the real broker: a backlog of several batches goes out in
-order with the next batch read while the previous one's acks are awaited; a batch whose acks fail is not
-marked sent, nor is the batch handed over behind it, and both go out on the next try."""
+order with the next batch read while the previous one's acks are awaited and its rows marked; a batch whose
+acks fail is not marked sent, nor is the batch handed over behind it, and both go out on the next try."""
 import asyncio
 import json
 import uuid
@@ -131,6 +131,39 @@ class AcksFailAtFirst:
             refused.set_exception(KafkaConnectionError("the broker went away"))
             return refused
         return await self.producer.send(topic, value, key=key)
+
+
+async def test_a_batch_is_marked_sent_while_the_next_one_is_read(db_url, broker, kit):
+    """Marking one batch does not wait for the next batch's claim: each claim is held here until the batch ahead
+    is marked sent, which a relay that marked only after reading on would never do (the wait's deadline would
+    fail the test)."""
+    runtime = await relay_runtime(db_url, broker, kit)
+    tag = uuid.uuid4().hex[:8]
+    n = 2 * BATCH + 10
+    relay = runtime.relay
+    real_claim = relay._claim_and_send
+    held = []
+
+    async def claim_once_the_batch_ahead_is_marked(producer, previous):
+        if previous is not None:
+            held.append(previous.rows[-1].seq)
+            async with asyncio.timeout(20):
+                while await unsent(runtime) > n - len(held) * BATCH:
+                    await asyncio.sleep(0.01)
+        return await real_claim(producer, previous)
+
+    try:
+        await write(runtime, n, tag)
+        relay._claim_and_send = claim_once_the_batch_ahead_is_marked
+        assert await relay.publish() == (n, False)
+        assert len(held) == 2 and await unsent(runtime) == 0
+        per_key = await published(broker, tag, n)
+        assert sorted(i for numbers in per_key.values() for i in numbers) == list(range(n))
+        for key, numbers in per_key.items():
+            assert numbers == sorted(numbers), f"{key} out of order"
+    finally:
+        relay._claim_and_send = real_claim
+        await runtime.stop()
 
 
 async def test_a_batch_whose_acks_fail_stays_unsent_with_the_batch_behind_it(db_url, broker, kit):
