@@ -15,6 +15,11 @@ marks = Table("marks", metadata, Column("key", String(40), primary_key=True), Co
               Column("note", String(40), nullable=False))
 items = Table("items", metadata, Column("key", String(40), primary_key=True), Column("due", Date, nullable=True),
               Column("level", Integer, nullable=True))
+counted = Table("counted", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+                Column("name", String(40), nullable=False), Column("made", String(40), default=lambda: "by python"),
+                Column("n", Integer, default=7))
+served = Table("served", metadata, Column("key", String(40), primary_key=True),
+               Column("n", Integer, nullable=False, server_default="5"))
 ACTOR = audit.Actor(actor="watcher-test", role="district_office", scope=None)
 
 
@@ -93,5 +98,35 @@ async def test_an_update_of_many_rows_records_each_row_read_back_at_once(db_url)
             assert (await s.execute(select(items.c.due, items.c.level).where(items.c.key == "k3"))).one() == (
                 date(2026, 2, 4), 30)
             assert (await audit.verify_chain(s, spine.audit))["ok"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_plain_insert_is_recorded_as_written_without_reading_it_back(db_url):
+    from sqlalchemy import insert
+
+    engine, sessions = await _setup(db_url)
+    try:
+        reads = _count_selects(engine, "counted")
+        served_reads = _count_selects(engine, "served")
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            for name in ("甲", "乙"):
+                await uow.session.execute(insert(counted).values(name=name))
+            await uow.session.execute(insert(counted).values(id=40, name="丙", n=None))
+            await uow.session.execute(insert(served).values(key="s1"))
+            await uow.commit()
+        assert reads == [] and len(served_reads) == 1  # the server default is read back, nothing else is
+        async with sessions() as s:
+            ids = [r.id for r in (await s.execute(select(counted).order_by(counted.c.id))).all()]
+        got = {e["resource_id"]: e for e in await _entries(sessions, "counted")}
+        assert set(got) == {str(i) for i in ids} and len(ids) == 3
+        first = got[str(ids[0])]
+        assert first["action"] == "create"
+        assert first["changes"] == {"id": [None, ids[0]], "name": [None, "甲"], "made": [None, "by python"],
+                                    "n": [None, 7]}
+        assert got["40"]["changes"] == {"id": [None, 40], "name": [None, "丙"], "made": [None, "by python"]}
+        (served_entry,) = await _entries(sessions, "served")
+        assert served_entry["changes"] == {"key": [None, "s1"], "n": [None, 5]}
     finally:
         await engine.dispose()
