@@ -236,7 +236,8 @@ def _server_filled(table: Table) -> bool:
 
 
 def _pk_of(table: Table, row) -> tuple:
-    return tuple(row[c.name] for c in table.primary_key.columns)
+    """The row's primary key, compared as text: a key given as a UUID or an int matches the one read back."""
+    return tuple(str(plain(row[c.name])) for c in table.primary_key.columns)
 
 
 def _resource_id(table: Table, row: dict[str, Any]) -> str | None:
@@ -329,8 +330,11 @@ class StatementWatcher:
                 result = state.invoke_statement()
                 afters = self._read_many(session, table, rows) if keyed and upsert else {}
                 for row in rows:
-                    key = _pk_of(table, row) if keyed and upsert else None
-                    self._stage(actor, table, befores.get(key), afters.get(key, row))
+                    if keyed and upsert:  # a row whose key is not there after was skipped (a conflict elsewhere)
+                        key = _pk_of(table, row)
+                        self._stage(actor, table, befores.get(key), afters.get(key))
+                    else:
+                        self._stage(actor, table, None, row)
                 return result
             before = self._read(session, table, rows[0]) if keyed and upsert else None
             result = state.invoke_statement()
@@ -375,6 +379,8 @@ class StatementWatcher:
             return None
         try:
             params = result.last_inserted_params()
+            if result.postfetch_cols():  # a value the database computed (an SQL expression): only it knows
+                return None
         except Exception:  # noqa: BLE001 - not a compiled single-row insert: read it back
             return None
         if not isinstance(params, dict):
@@ -385,9 +391,9 @@ class StatementWatcher:
 
     @staticmethod
     def _read_many(session, table: Table, rows: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
-        """The rows with these rows' primary keys, by key tuple: a SELECT per 500 keys, whatever their number."""
+        """The rows with these rows' primary keys, by ``_pk_of``: a SELECT per 500 keys, whatever their number."""
         columns = list(table.primary_key.columns)
-        keys = list(dict.fromkeys(_pk_of(table, row) for row in rows))
+        keys = list({_pk_of(table, row): tuple(row[c.name] for c in columns) for row in rows}.values())
         found: dict[tuple, dict[str, Any]] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]

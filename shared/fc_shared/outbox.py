@@ -82,7 +82,12 @@ async def _reap(claim: asyncio.Future | None) -> None:
         return
     try:
         batch = await claim
-    except BaseException:  # noqa: BLE001 - its own failure or cancellation: it cleaned up after itself
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # the relay is being stopped while it waited: the stop wins over the error being handled
+        return  # the claim alone was cancelled: it released what it held
+    except Exception:  # noqa: BLE001 - the claim's own failure: it cleaned up after itself
         return
     if batch is not None:
         await batch.abandon()

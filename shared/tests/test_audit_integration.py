@@ -18,6 +18,8 @@ items = Table("items", metadata, Column("key", String(40), primary_key=True), Co
 counted = Table("counted", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
                 Column("name", String(40), nullable=False), Column("made", String(40), default=lambda: "by python"),
                 Column("n", Integer, default=7))
+named = Table("named", metadata, Column("id", String(40), primary_key=True), Column("name", String(40), unique=True),
+              Column("low", String(40), nullable=True))
 served = Table("served", metadata, Column("key", String(40), primary_key=True),
                Column("n", Integer, nullable=False, server_default="5"))
 ACTOR = audit.Actor(actor="watcher-test", role="district_office", scope=None)
@@ -128,5 +130,42 @@ async def test_a_plain_insert_is_recorded_as_written_without_reading_it_back(db_
         assert got["40"]["changes"] == {"id": [None, 40], "name": [None, "丙"], "made": [None, "by python"]}
         (served_entry,) = await _entries(sessions, "served")
         assert served_entry["changes"] == {"key": [None, "s1"], "n": [None, 5]}
+    finally:
+        await engine.dispose()
+
+
+async def test_an_upsert_skipped_on_another_unique_key_is_not_recorded(db_url):
+    """The conflict is on ``name``, not on the key: the skipped row's fresh id is nowhere in the table, and it must
+    not appear in the log as created."""
+    engine, sessions = await _setup(db_url)
+    try:
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            await insert_ignore_many(uow.session, named, [{"id": "n1", "name": "甲", "low": None}], key=["name"])
+            await uow.commit()
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            fresh = await insert_ignore_many(uow.session, named, [{"id": "n2", "name": "甲", "low": None},
+                                                                  {"id": "n3", "name": "乙", "low": None}],
+                                             key=["name"])
+            await uow.commit()
+        assert fresh == {("乙",)}
+        assert [(e["action"], e["resource_id"]) for e in await _entries(sessions, "named")] == [
+            ("create", "n1"), ("create", "n3")]
+    finally:
+        await engine.dispose()
+
+
+async def test_an_insert_of_a_value_the_database_computes_is_read_back(db_url):
+    from sqlalchemy import func, insert
+
+    engine, sessions = await _setup(db_url)
+    try:
+        async with UnitOfWork(sessions, spine, "t") as uow:
+            uow.act_as(ACTOR)
+            await uow.session.execute(insert(named).values(id="x1", name="x", low=func.lower("AbC")))
+            await uow.commit()
+        (entry,) = await _entries(sessions, "named")
+        assert entry["changes"] == {"id": [None, "x1"], "name": [None, "x"], "low": [None, "abc"]}
     finally:
         await engine.dispose()

@@ -198,6 +198,56 @@ async def test_a_batch_whose_acks_fail_stays_unsent_with_the_batch_behind_it(db_
         await runtime.stop()
 
 
+async def test_a_stop_while_an_unwanted_claim_finishes_stops_the_relay(db_url, broker, kit):
+    """The batch ahead failed and the relay waits for the next claim to finish so it can give it up: a stop
+    arriving then ends publish() with the cancellation, not with the batch's error (which would keep the relay
+    looping), and every row stays unsent and unlocked."""
+    runtime = await relay_runtime(db_url, broker, kit)
+    relay = runtime.relay
+    real_claim, real_settle = relay._claim_and_send, relay._settle
+    claim_held, settle_failed = asyncio.Event(), asyncio.Event()
+    n = BATCH + 50
+
+    async def held_claim(producer, previous):
+        if previous is not None:
+            claim_held.set()
+            await asyncio.Event().wait()  # until cancelled
+        return await real_claim(producer, previous)
+
+    async def settle(batch):
+        try:
+            await real_settle(batch)
+        except Exception:
+            settle_failed.set()
+            raise
+
+    producer = make_producer(broker.bootstrap)
+    await producer.start()
+    try:
+        await write(runtime, n, uuid.uuid4().hex[:8])
+        relay._producer = AcksFailAtFirst(producer, failing=3)
+        relay._claim_and_send, relay._settle = held_claim, settle
+        task = asyncio.ensure_future(relay.publish())
+        async with asyncio.timeout(20):
+            await claim_held.wait()
+            await settle_failed.wait()
+        task.cancel()
+        async with asyncio.timeout(20):
+            outcome = (await asyncio.gather(task, return_exceptions=True))[0]
+        assert isinstance(outcome, asyncio.CancelledError), repr(outcome)
+        assert await unsent(runtime) == n
+        if relay.is_postgres:
+            async with runtime.sessions() as s, s.begin():
+                locked = (await s.execute(text("SELECT count(*) FROM (SELECT seq FROM outbox WHERE sent_at IS NULL "
+                                               "FOR UPDATE NOWAIT) AS rows"))).scalar_one()
+            assert locked == n
+    finally:
+        relay._claim_and_send, relay._settle = real_claim, real_settle
+        relay._producer = None
+        await producer.stop()
+        await runtime.stop()
+
+
 async def test_the_claim_reads_the_unsent_rows_through_their_partial_index(db_url, broker, kit):
     """Sent rows are kept for republication; the claim must neither walk them (PostgreSQL went through the
     primary key past every sent row: 86 ms a claim with 200,000 kept, 0.4 ms by the index) nor sort the backlog."""

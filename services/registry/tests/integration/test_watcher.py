@@ -165,7 +165,7 @@ async def test_one_batch_fires_many_alerts_in_a_few_statements_and_skips_a_mark_
         marks = {r.deadline_key: r.event_id for r in (await s.execute(select(fired_alerts))).all()}
         schedule = {r.key: (r.last_threshold, r.next_alert_on) for r in (await s.execute(
             select(deadlines).where(deadlines.c.key.in_([f"plan_upload:{p}" for p in pids])))).all()}
-        logged = (await s.execute(select(spine.audit.c.resource, spine.audit.c.action)
+        logged = (await s.execute(select(spine.audit.c.resource, spine.audit.c.action, spine.audit.c.resource_id)
                                   .where(spine.audit.c.resource.in_(["fired_alerts", "deadlines"])))).all()
     for pid in pids[1:]:
         (alert,) = [e for e in await outbox(client.app, "fc.deadline.approaching", pid)]
@@ -173,7 +173,9 @@ async def test_one_batch_fires_many_alerts_in_a_few_statements_and_skips_a_mark_
     assert marks[f"plan_upload:{pids[0]}"] == "fired-elsewhere"
     # All six move on to the 7-day alert, the one fired elsewhere too.
     assert set(schedule.values()) == {(30, date(2024, 3, 24))}
-    assert sorted(logged).count(("fired_alerts", "create")) == 5
-    assert sorted(logged).count(("deadlines", "update")) >= 6
+    assert sorted(r.resource_id for r in logged if r.resource == "fired_alerts" and r.action == "create") == sorted(
+        f"plan_upload:{p}/30" for p in pids[1:])
+    assert sorted(r.resource_id for r in logged if r.resource == "deadlines" and r.action == "update"
+                  and r.resource_id.startswith("plan_upload:")) == sorted(f"plan_upload:{p}" for p in pids)
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT INTO FIRED", "UPDATE DEADLINES"))]
     assert len(writes) == 2, writes  # one INSERT of the marks, one UPDATE of the schedule: not one per alert
