@@ -130,9 +130,10 @@ class OutboxRelay:
         """Publish unsent rows in order, BATCH at a time, for at most ROUND batches.
 
         One batch's acknowledgements stay in flight, and its rows are marked, while the next batch is read and
-        handed to the producer, so the database round trips and the broker's acks overlap instead of alternating. A batch is marked
-        sent only once every one of its messages is acknowledged; on any failure the unmarked rows stay
-        unsent and are published again (at least once; consumers' inboxes make a repeat a no-op).
+        handed to the producer, so the database round trips and the broker's acks overlap instead of
+        alternating. A batch is marked sent only once every one of its messages is acknowledged; on any
+        failure the unmarked rows stay unsent and are published again (at least once; consumers' inboxes make
+        a repeat a no-op).
         Returns how many rows were marked sent and whether more may be waiting (the last batch was full).
         """
         producer = await self._ensure_producer()
