@@ -250,6 +250,11 @@ def _resource_id(table: Table, row: dict[str, Any]) -> str | None:
     return "/".join(str(plain(p)) for p in parts)
 
 
+def _column_name(key) -> str | None:
+    """A ``values()`` key as a column key: given as a string or as the column itself."""
+    return key if isinstance(key, str) else getattr(key, "key", None)
+
+
 def _statement_values(statement, table: Table) -> dict[str, Any] | None:
     """A single-row ``insert(...).values(...)``'s values as its compiled parameters would show them (columns
     with a Python-side default and no value: None), read off the statement: compiling it for its parameters
@@ -258,7 +263,7 @@ def _statement_values(statement, table: Table) -> dict[str, Any] | None:
         return None
     values: dict[str, Any] = {}
     for key, value in (getattr(statement, "_values", None) or {}).items():
-        name = key if isinstance(key, str) else getattr(key, "key", None)
+        name = _column_name(key)
         if name is None or not isinstance(value, BindParameter) or value.callable is not None:
             return None
         values[name] = value.value
@@ -277,7 +282,7 @@ def _multi_rows(statement, table: Table) -> list[dict[str, Any]] | None:
     for given in multi[0]:
         row: dict[str, Any] = {}
         for key, value in given.items():
-            name = key if isinstance(key, str) else getattr(key, "key", None)
+            name = _column_name(key)
             if name is None or name not in table.c or isinstance(value, ClauseElement):
                 return None
             row[name] = value

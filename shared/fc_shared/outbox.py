@@ -149,18 +149,14 @@ class OutboxRelay:
                     batches += 1
                 try:
                     await self._settle(inflight)
-                except BaseException:
-                    await _reap(claim)
-                    raise
-                sent += len(inflight.rows)
-                OUTBOX_PUBLISHED.labels(self.service).inc(len(inflight.rows))
-                if claim is not None:
-                    try:
+                    sent += len(inflight.rows)
+                    OUTBOX_PUBLISHED.labels(self.service).inc(len(inflight.rows))
+                    if claim is not None:
                         following = await claim
-                    except BaseException:
-                        await _reap(claim)
-                        raise
-                    full = following is not None and len(following.rows) == BATCH
+                        full = following is not None and len(following.rows) == BATCH
+                except BaseException:
+                    await _reap(claim)  # the settling or the claim failed: the claim's batch is given up
+                    raise
                 inflight = following
             return sent, full
         finally:

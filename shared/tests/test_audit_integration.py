@@ -3,6 +3,8 @@ added or changed (a row it met already there and left alone is not recorded as c
 rows records each row's old and new values (read back in one SELECT, not one per row)."""
 import json
 
+import pytest
+
 from sqlalchemy import Column, Date, Integer, String, Table, case, event, literal, select, update
 
 from fc_shared import audit
@@ -25,11 +27,14 @@ served = Table("served", metadata, Column("key", String(40), primary_key=True),
 ACTOR = audit.Actor(actor="watcher-test", role="district_office", scope=None)
 
 
-async def _setup(db_url):
+@pytest.fixture
+async def db(db_url):
+    """The test tables in a fresh database: (engine, sessions)."""
     engine = make_engine(db_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    return engine, make_sessionmaker(engine)
+    yield engine, make_sessionmaker(engine)
+    await engine.dispose()
 
 
 def _count_selects(engine, table_name: str) -> list[str]:
@@ -50,122 +55,107 @@ async def _entries(sessions, resource: str) -> list[dict]:
     return [{"action": r.action, "resource_id": r.resource_id, "changes": json.loads(r.changes)} for r in rows]
 
 
-async def test_a_multi_row_upsert_records_only_the_rows_it_added(db_url):
-    engine, sessions = await _setup(db_url)
-    try:
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            await insert_ignore_many(uow.session, marks, [{"key": "a", "n": 1, "note": "first"}], key=["key", "n"])
-            await uow.commit()
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            fresh = await insert_ignore_many(uow.session, marks, [
-                {"key": "a", "n": 1, "note": "again"}, {"key": "b", "n": 1, "note": "second"},
-                {"key": "a", "n": 2, "note": "third"}], key=["key", "n"])
-            await uow.commit()
-        assert fresh == {("b", 1), ("a", 2)}
-        got = await _entries(sessions, "marks")
-        assert [(e["action"], e["changes"]["note"]) for e in got] == [
-            ("create", [None, "first"]), ("create", [None, "second"]), ("create", [None, "third"])]
-        async with sessions() as s:
-            assert (await s.execute(select(marks.c.note).where(marks.c.key == "a", marks.c.n == 1))).scalar() == "first"
-    finally:
-        await engine.dispose()
+async def test_a_multi_row_upsert_records_only_the_rows_it_added(db):
+    _, sessions = db
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        await insert_ignore_many(uow.session, marks, [{"key": "a", "n": 1, "note": "first"}], key=["key", "n"])
+        await uow.commit()
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        fresh = await insert_ignore_many(uow.session, marks, [
+            {"key": "a", "n": 1, "note": "again"}, {"key": "b", "n": 1, "note": "second"},
+            {"key": "a", "n": 2, "note": "third"}], key=["key", "n"])
+        await uow.commit()
+    assert fresh == {("b", 1), ("a", 2)}
+    got = await _entries(sessions, "marks")
+    assert [(e["action"], e["changes"]["note"]) for e in got] == [
+        ("create", [None, "first"]), ("create", [None, "second"]), ("create", [None, "third"])]
+    async with sessions() as s:
+        assert (await s.execute(select(marks.c.note).where(marks.c.key == "a", marks.c.n == 1))).scalar() == "first"
 
 
-async def test_an_update_of_many_rows_records_each_row_read_back_at_once(db_url):
+async def test_an_update_of_many_rows_records_each_row_read_back_at_once(db):
     from datetime import date
 
-    engine, sessions = await _setup(db_url)
-    try:
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            await uow.session.execute(items.insert(), [{"key": f"k{i}", "due": date(2026, 1, i + 1), "level": i}
-                                                       for i in range(6)])
-            await uow.commit()
-        new = {f"k{i}": (date(2026, 2, i + 1), None if i == 2 else i * 10) for i in range(5)}
-        selects = _count_selects(engine, "items")
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            await uow.session.execute(update(items).where(items.c.key.in_(list(new))).values(
-                due=case({k: literal(d, Date) for k, (d, _) in new.items()}, value=items.c.key),
-                level=case({k: literal(n, Integer) for k, (_, n) in new.items()}, value=items.c.key)))
-            await uow.commit()
-        assert len(selects) == 2, selects  # the rows before, the rows after: not one read per row
-        got = {e["resource_id"]: e for e in await _entries(sessions, "items")}
-        assert set(got) == {"k1", "k2", "k3", "k4", "k0"}  # k5 untouched
-        assert got["k2"]["changes"] == {"due": ["2026-01-03", "2026-02-03"], "level": [2, None]}
-        assert got["k0"]["changes"] == {"due": ["2026-01-01", "2026-02-01"]}  # level 0 → 0: unchanged
-        assert all(e["action"] == "update" for e in got.values())
-        async with sessions() as s:
-            assert (await s.execute(select(items.c.due, items.c.level).where(items.c.key == "k3"))).one() == (
-                date(2026, 2, 4), 30)
-            assert (await audit.verify_chain(s, spine.audit))["ok"]
-    finally:
-        await engine.dispose()
+    engine, sessions = db
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        await uow.session.execute(items.insert(), [{"key": f"k{i}", "due": date(2026, 1, i + 1), "level": i}
+                                                   for i in range(6)])
+        await uow.commit()
+    new = {f"k{i}": (date(2026, 2, i + 1), None if i == 2 else i * 10) for i in range(5)}
+    selects = _count_selects(engine, "items")
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        await uow.session.execute(update(items).where(items.c.key.in_(list(new))).values(
+            due=case({k: literal(d, Date) for k, (d, _) in new.items()}, value=items.c.key),
+            level=case({k: literal(n, Integer) for k, (_, n) in new.items()}, value=items.c.key)))
+        await uow.commit()
+    assert len(selects) == 2, selects  # the rows before, the rows after: not one read per row
+    got = {e["resource_id"]: e for e in await _entries(sessions, "items")}
+    assert set(got) == {"k1", "k2", "k3", "k4", "k0"}  # k5 untouched
+    assert got["k2"]["changes"] == {"due": ["2026-01-03", "2026-02-03"], "level": [2, None]}
+    assert got["k0"]["changes"] == {"due": ["2026-01-01", "2026-02-01"]}  # level 0 → 0: unchanged
+    assert all(e["action"] == "update" for e in got.values())
+    async with sessions() as s:
+        assert (await s.execute(select(items.c.due, items.c.level).where(items.c.key == "k3"))).one() == (
+            date(2026, 2, 4), 30)
+        assert (await audit.verify_chain(s, spine.audit))["ok"]
 
 
-async def test_a_plain_insert_is_recorded_as_written_without_reading_it_back(db_url):
+async def test_a_plain_insert_is_recorded_as_written_without_reading_it_back(db):
     from sqlalchemy import insert
 
-    engine, sessions = await _setup(db_url)
-    try:
-        reads = _count_selects(engine, "counted")
-        served_reads = _count_selects(engine, "served")
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            for name in ("甲", "乙"):
-                await uow.session.execute(insert(counted).values(name=name))
-            await uow.session.execute(insert(counted).values(id=40, name="丙", n=None))
-            await uow.session.execute(insert(served).values(key="s1"))
-            await uow.commit()
-        assert reads == [] and len(served_reads) == 1  # the server default is read back, nothing else is
-        async with sessions() as s:
-            ids = [r.id for r in (await s.execute(select(counted).order_by(counted.c.id))).all()]
-        got = {e["resource_id"]: e for e in await _entries(sessions, "counted")}
-        assert set(got) == {str(i) for i in ids} and len(ids) == 3
-        first = got[str(ids[0])]
-        assert first["action"] == "create"
-        assert first["changes"] == {"id": [None, ids[0]], "name": [None, "甲"], "made": [None, "by python"],
-                                    "n": [None, 7]}
-        assert got["40"]["changes"] == {"id": [None, 40], "name": [None, "丙"], "made": [None, "by python"]}
-        (served_entry,) = await _entries(sessions, "served")
-        assert served_entry["changes"] == {"key": [None, "s1"], "n": [None, 5]}
-    finally:
-        await engine.dispose()
+    engine, sessions = db
+    reads = _count_selects(engine, "counted")
+    served_reads = _count_selects(engine, "served")
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        for name in ("甲", "乙"):
+            await uow.session.execute(insert(counted).values(name=name))
+        await uow.session.execute(insert(counted).values(id=40, name="丙", n=None))
+        await uow.session.execute(insert(served).values(key="s1"))
+        await uow.commit()
+    assert reads == [] and len(served_reads) == 1  # the server default is read back, nothing else is
+    async with sessions() as s:
+        ids = [r.id for r in (await s.execute(select(counted).order_by(counted.c.id))).all()]
+    got = {e["resource_id"]: e for e in await _entries(sessions, "counted")}
+    assert set(got) == {str(i) for i in ids} and len(ids) == 3
+    first = got[str(ids[0])]
+    assert first["action"] == "create"
+    assert first["changes"] == {"id": [None, ids[0]], "name": [None, "甲"], "made": [None, "by python"],
+                                "n": [None, 7]}
+    assert got["40"]["changes"] == {"id": [None, 40], "name": [None, "丙"], "made": [None, "by python"]}
+    (served_entry,) = await _entries(sessions, "served")
+    assert served_entry["changes"] == {"key": [None, "s1"], "n": [None, 5]}
 
 
-async def test_an_upsert_skipped_on_another_unique_key_is_not_recorded(db_url):
+async def test_an_upsert_skipped_on_another_unique_key_is_not_recorded(db):
     """The conflict is on ``name``, not on the key: the skipped row's fresh id is nowhere in the table, and it must
     not appear in the log as created."""
-    engine, sessions = await _setup(db_url)
-    try:
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            await insert_ignore_many(uow.session, named, [{"id": "n1", "name": "甲", "low": None}], key=["name"])
-            await uow.commit()
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            fresh = await insert_ignore_many(uow.session, named, [{"id": "n2", "name": "甲", "low": None},
-                                                                  {"id": "n3", "name": "乙", "low": None}],
-                                             key=["name"])
-            await uow.commit()
-        assert fresh == {("乙",)}
-        assert [(e["action"], e["resource_id"]) for e in await _entries(sessions, "named")] == [
-            ("create", "n1"), ("create", "n3")]
-    finally:
-        await engine.dispose()
+    _, sessions = db
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        await insert_ignore_many(uow.session, named, [{"id": "n1", "name": "甲", "low": None}], key=["name"])
+        await uow.commit()
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        fresh = await insert_ignore_many(uow.session, named, [{"id": "n2", "name": "甲", "low": None},
+                                                              {"id": "n3", "name": "乙", "low": None}],
+                                         key=["name"])
+        await uow.commit()
+    assert fresh == {("乙",)}
+    assert [(e["action"], e["resource_id"]) for e in await _entries(sessions, "named")] == [
+        ("create", "n1"), ("create", "n3")]
 
 
-async def test_an_insert_of_a_value_the_database_computes_is_read_back(db_url):
+async def test_an_insert_of_a_value_the_database_computes_is_read_back(db):
     from sqlalchemy import func, insert
 
-    engine, sessions = await _setup(db_url)
-    try:
-        async with UnitOfWork(sessions, spine, "t") as uow:
-            uow.act_as(ACTOR)
-            await uow.session.execute(insert(named).values(id="x1", name="x", low=func.lower("AbC")))
-            await uow.commit()
-        (entry,) = await _entries(sessions, "named")
-        assert entry["changes"] == {"id": [None, "x1"], "name": [None, "x"], "low": [None, "abc"]}
-    finally:
-        await engine.dispose()
+    _, sessions = db
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        await uow.session.execute(insert(named).values(id="x1", name="x", low=func.lower("AbC")))
+        await uow.commit()
+    (entry,) = await _entries(sessions, "named")
+    assert entry["changes"] == {"id": [None, "x1"], "name": [None, "x"], "low": [None, "abc"]}

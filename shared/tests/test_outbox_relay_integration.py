@@ -8,7 +8,7 @@ import uuid
 from aiokafka.errors import KafkaConnectionError
 from sqlalchemy import event, func, select, text
 
-from fc_devtools.testing import platform_settings, read_from_start
+from fc_devtools.testing import async_wait_until, platform_settings, read_from_start
 from fc_shared.app import Runtime, ServiceSpec
 from fc_shared.events import TOPIC_REGISTRY
 from fc_shared.kafka import make_producer
@@ -144,12 +144,13 @@ async def test_a_batch_is_marked_sent_while_the_next_one_is_read(db_url, broker,
     real_claim = relay._claim_and_send
     held = []
 
+    async def ahead_marked() -> bool:
+        return await unsent(runtime) <= n - len(held) * BATCH
+
     async def claim_once_the_batch_ahead_is_marked(producer, previous):
         if previous is not None:
             held.append(previous.rows[-1].seq)
-            async with asyncio.timeout(20):
-                while await unsent(runtime) > n - len(held) * BATCH:
-                    await asyncio.sleep(0.01)
+            await async_wait_until(ahead_marked, 20, 0.01, message="the batch ahead marked sent")
         return await real_claim(producer, previous)
 
     try:

@@ -47,29 +47,20 @@ def test_migrations_build_the_schema_of_the_table_objects(service, database, tmp
             drop_pg_database(url)
 
 
-@pytest.mark.parametrize("database", DATABASES)
-def test_the_outbox_unsent_index_is_partial(database, tmp_path):
+def test_the_outbox_unsent_index_is_partial(db_url):
     """Alembic's comparison above does not look at an index's WHERE: the relay's claim index must hold only the
     unsent rows, not every row kept for republication."""
-    if database == "postgresql" and not postgres_enabled():
-        pytest.skip("FC_TEST_POSTGRES=0")
-    url = (f"sqlite+aiosqlite:///{tmp_path / 'notify.db'}" if database == "sqlite"
-           else create_pg_database("fc_schema_unsent"))
-    try:
-        migrate(ROOT / "services" / "notify", url)
+    migrate(ROOT / "services" / "notify", db_url)
+    postgres = db_url.startswith("postgresql")
 
-        async def definition() -> str:
-            engine = make_engine(url)
-            try:
-                async with engine.connect() as conn:
-                    query = ("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_outbox_unsent'"
-                             if database == "postgresql" else
-                             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_outbox_unsent'")
-                    return (await conn.exec_driver_sql(query)).scalar_one()
-            finally:
-                await engine.dispose()
+    async def definition() -> str:
+        engine = make_engine(db_url)
+        try:
+            async with engine.connect() as conn:
+                query = ("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_outbox_unsent'" if postgres else
+                         "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_outbox_unsent'")
+                return (await conn.exec_driver_sql(query)).scalar_one()
+        finally:
+            await engine.dispose()
 
-        assert "WHERE" in (sql := asyncio.run(definition())) and "sent_at IS NULL" in sql, sql
-    finally:
-        if database == "postgresql":
-            drop_pg_database(url)
+    assert "WHERE" in (sql := asyncio.run(definition())) and "sent_at IS NULL" in sql, sql

@@ -123,9 +123,10 @@ async def _scan_batch(uow: UnitOfWork, rows, as_of: date, thresholds) -> Counter
             alert, schedule[row.key] = _deadline_alert(row, as_of, thresholds)
         if alert is not None:
             alerts.append(alert)
+    now = utcnow()
     fresh = await insert_ignore_many(uow.session, fired_alerts, [
-        {"deadline_key": a.key, "threshold": a.threshold, "as_of": as_of, "event_id": a.event_id,
-         "fired_at": utcnow()} for a in alerts], key=["deadline_key", "threshold"])
+        {"deadline_key": a.key, "threshold": a.threshold, "as_of": as_of, "event_id": a.event_id, "fired_at": now}
+        for a in alerts], key=["deadline_key", "threshold"])
     fired: Counter[str] = Counter()
     for alert in alerts:
         if (alert.key, alert.threshold) not in fresh:
