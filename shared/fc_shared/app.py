@@ -26,6 +26,7 @@ from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
 from .clock import Clock, utcnow
 from .periodic import every
+from .readcache import ReadCache
 from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker, ReadSessions
 from .docs import api_description, install_docs
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
@@ -74,6 +75,7 @@ class Runtime:
         self.engine: AsyncEngine = make_engine(self.db_url)
         self.sessions: async_sessionmaker = make_sessionmaker(self.engine)
         self.read_sessions = ReadSessions(self.engine)  # for routes that only read (fc_shared.db)
+        self.read_cache = ReadCache(self.db_url, spec.name, self.platform.read_cache_entries)
         self.verifier = TokenVerifier(self.platform)
         self.outbox_signal = asyncio.Event()
         self.epoch = BrokerEpoch(self.platform.kafka_bootstrap, self.platform.kafka_partitions,
@@ -120,6 +122,7 @@ class Runtime:
         self.tasks.clear()
         await self.engine.dispose()
         self.read_sessions.dispose()
+        self.read_cache.dispose()
 
 
 async def get_runtime(request: Request) -> Runtime:

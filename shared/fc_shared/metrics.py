@@ -20,6 +20,8 @@ CONSUMER_LAG = Gauge("fc_consumer_lag", "High watermark minus committed offset",
 EVENTS_HANDLED = Counter("fc_events_handled_total", "Events handled", ["service", "type", "outcome"])
 HANDLER_ERRORS = Counter("fc_event_handler_errors_total", "Handler failures (each attempt)", ["service", "type"])
 DEAD_LETTERS = Counter("fc_dead_letters_total", "Events sent to a dead-letter topic", ["service", "type"])
+READ_CACHE = Counter("fc_read_cache_total", "Cached reads: answers served again (hit) or built (miss)",
+                     ["service", "outcome"])
 
 
 def route_template(request: Request | dict) -> str:

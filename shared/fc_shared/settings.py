@@ -51,6 +51,8 @@ class PlatformSettings(BaseSettings):
     # thread of its own; the loop gets the answer only once that thread has the GIL, which a busy loop hands
     # over after this long: at the default 5 ms, a 20-statement transaction could wait 100 ms (issue 15).
     gil_switch_interval_s: float = Field(0.0005, gt=0, le=0.1)
+    # Answers of hot reads (board, project) kept while the database is unchanged (fc_shared.readcache); 0: off.
+    read_cache_entries: int = Field(1024, ge=0, le=100000)
     run_workers: bool = True  # relay + consumers + background jobs in this process
     domain_gauge_interval_s: float = 30.0  # refresh of domain figures (projects by state, money paid)
     timezone: str = "Asia/Shanghai"  # the district's time zone: what "today" and "the year has ended" mean

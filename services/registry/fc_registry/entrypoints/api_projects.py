@@ -79,7 +79,10 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
 @router.get("/projects/{project_id}", response_model=ProjectOut)
 async def get_project(project_id: str, runtime: RuntimeDep, principal: Reader):
     async with runtime.read_sessions() as session:
-        return project_out(await find_project(session, project_id, principal), principal.role)
+        async def build() -> ProjectOut:
+            return project_out(await find_project(session, project_id, principal), principal.role)
+
+        return await runtime.read_cache.answer(session, ("project", project_id, principal), build)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -239,24 +239,36 @@ STATE_ZH = {"draft": "草稿", "applied": "已申报", "selected": "已择优", 
 RAG_ZH = {"red": "红", "amber": "黄", "green": "绿"}
 
 
+async def _board_rows(session, principal, as_of, filters):
+    cfg = await get_config(session)
+    return await build_board(session, principal, cfg, as_of, filters)
+
+
 async def _board(runtime, principal, today, as_of, street_code, state, type, target_level, rag):
     async with runtime.read_sessions() as session:
-        cfg = await get_config(session)
-        return await build_board(session, principal, cfg, as_of or today, {
+        return await _board_rows(session, principal, as_of or today, {
             "street_code": street_code, "state": state, "type": type, "target_level": target_level, "rag": rag})
 
 
 @router.get("/board", response_model=Page[BoardRow])
-async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: IsoDate | None = None,
+async def get_board(request: Request, runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep,
+                    as_of: IsoDate | None = None,
                     street_code: str | None = None, state: str | None = None, type: str | None = None,
                     target_level: str | None = None, rag: Rag | None = None):
     """挂图作战: every project with stage, next time node, days left and red/amber/green.
 
     Red: breached or due within ``rag_red_days`` (default 7); amber: within ``rag_amber_days`` (30); else green.
     """
-    rows = await _board(runtime, principal, today, as_of, street_code, state, type, target_level, rag)
-    rows, nxt = page_in_memory(rows, page, key=lambda r: [r["street_code"], r["project_id"]])
-    return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
+    as_of = as_of or today
+    filters = {"street_code": street_code, "state": state, "type": type, "target_level": target_level, "rag": rag}
+    async with runtime.read_sessions() as session:
+        async def build() -> Page[BoardRow]:
+            rows, nxt = page_in_memory(await _board_rows(session, principal, as_of, filters), page,
+                                       key=lambda r: [r["street_code"], r["project_id"]])
+            return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
+
+        key = ("board", principal, as_of, request.scope["query_string"])
+        return await runtime.read_cache.answer(session, key, build)
 
 
 @router.get("/board.xlsx", **XLSX_ROUTE)

@@ -125,6 +125,36 @@ async def test_board_json_and_xlsx(client, world, outbox):
     assert (await client.get("/api/v1/board", params={"street_code": street}, headers=own_other)).json()["items"] == []
 
 
+def _read_cache(outcome: str) -> float:
+    from fc_shared.metrics import READ_CACHE
+
+    return READ_CACHE.labels("registry", outcome)._value.get()
+
+
+async def test_board_and_project_reads_are_served_again_until_a_write_and_only_to_the_same_caller(client, world):
+    street = await world.street()
+    p = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
+    path, board = f"/api/v1/projects/{p['id']}", {"street_code": street, "as_of": "2025-01-01"}
+    own = auth("street", street_code=street)
+    first = await client.get(path, headers=own)
+    hits = _read_cache("hit")
+    again = await client.get(path, headers=own)
+    assert _read_cache("hit") == hits + 1 and again.content == first.content
+    # The office's answer differs (its allowed actions), and another street's caller is refused, not served.
+    office = (await client.get(path, headers=OFFICE)).json()
+    assert office["allowed_actions"] != first.json()["allowed_actions"]
+    other = auth("street", street_code=await world.street())
+    assert (await client.get(path, headers=other)).status_code == 404
+    rows = (await client.get("/api/v1/board", params=board, headers=own)).json()["items"]
+    assert [r["state"] for r in rows] == ["approved"]
+    assert (await client.get("/api/v1/board", params=board, headers=other)).json()["items"] == []
+    # A write through the API is seen by the next read of either.
+    assert (await world.move(p["id"], "cancel", note="街道撤销"))["state"] == "cancelled"
+    assert (await client.get(path, headers=own)).json()["state"] == "cancelled"
+    rows = (await client.get("/api/v1/board", params=board, headers=own)).json()["items"]
+    assert [r["state"] for r in rows] == ["cancelled"]
+
+
 async def test_public_api_needs_no_token_and_hides_private_data(client, world):
     street = await world.street()
     p = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
