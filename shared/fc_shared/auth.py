@@ -34,6 +34,11 @@ class Principal:
         """Stable identity for idempotency keys and ownership."""
         return f"{self.role}:{self.street_code or self.department_code or self.scope or ''}:{self.sub}"
 
+    @property
+    def view(self) -> tuple[str, str | None, str | None, str | None]:
+        """What a read may depend on about its caller: the role and its scope, not the person (fc_shared.readcache)."""
+        return self.role, self.street_code, self.department_code, self.scope
+
     def can_see_street(self, street_code: str) -> bool:
         return self.role != "street" or self.street_code == street_code
 

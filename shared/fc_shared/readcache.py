@@ -17,15 +17,20 @@ only while the data version read for the new request is still the same:
 The version is read before the answer is built, so a commit landing while it is built makes the next
 check differ: a stored answer is never older than what a fresh read would have given when its request
 arrived. An answer built under a version that is no longer current is not stored; a new version drops
-every stored answer (the store holds at most one version's answers, ``entries`` of them, least recently
-used out first). Errors (404, 403) are raised by the build and never stored. On a busy database the
-version changes all the time and most requests build their answer as before, paying one small query more.
+every stored answer (the store holds at most one version's answers: ``entries`` of them and ``MAX_BYTES``
+in all, least recently used out first). Errors (404, 403) are raised by the build and never stored. If the
+version cannot be read (SQLite busy, the file gone), the answer is built and not stored.
+
+On a busy database the version changes all the time and most requests build their answer as before, paying
+one small query more: on PostgreSQL any transaction that wrote, in any database of the cluster, changes the
+snapshot, so with workers running nearby the hits come in the quiet between writes.
 """
 from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from pathlib import Path
 
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -36,6 +41,8 @@ from .db import is_sqlite
 from .metrics import READ_CACHE
 
 MAX_BODY_BYTES = 512 * 1024  # larger answers (a long page) are built each time
+MAX_BYTES = 32 * 1024 * 1024  # all stored answers of a process together
+PROBE_TIMEOUT_S = 1.0
 _SNAPSHOT = text("SELECT pg_current_snapshot()::text")
 
 
@@ -63,20 +70,31 @@ class ReadCache:
         self._probe: sqlite3.Connection | None = None
         self._version: Hashable | None = None
         self._store: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bytes = 0
+        self._disposed = False
 
     @property
     def enabled(self) -> bool:
-        return self.entries > 0 and (self._sqlite_path is not None or self._postgres)
+        return self.entries > 0 and not self._disposed and (self._sqlite_path is not None or self._postgres)
 
-    async def data_version(self, session) -> Hashable:
-        if self._sqlite_path is not None:
+    async def data_version(self, session) -> Hashable | None:
+        """The database's data version now; None when SQLite cannot tell (busy, or the file is gone)."""
+        if self._sqlite_path is None:
+            return (await session.execute(_SNAPSHOT)).scalar_one()
+        try:
             if self._probe is None:
                 # Autocommit: each PRAGMA reads the database's current state afresh. Runs on the loop's
                 # thread like the read sessions (fc_shared.db.LoopReadSession): a read of the WAL index.
-                self._probe = sqlite3.connect(self._sqlite_path, isolation_level=None, check_same_thread=False,
-                                              timeout=30)
+                # mode=rw: never creates a file that is not there.
+                self._probe = sqlite3.connect(Path(self._sqlite_path).resolve().as_uri() + "?mode=rw", uri=True,
+                                              isolation_level=None, check_same_thread=False, timeout=PROBE_TIMEOUT_S)
             return self._probe.execute("PRAGMA data_version").fetchone()[0]
-        return (await session.execute(_SNAPSHOT)).scalar_one()
+        except sqlite3.Error:
+            # Opened afresh next time (a replaced file is then the one read). A new connection counts its
+            # data_version from its own start, so the stored answers go with the old one.
+            self._close_probe()
+            self._forget()
+            return None
 
     async def answer(self, session, key: Hashable, build: Callable[[], Awaitable[BaseModel]]) -> Response:
         """The stored answer for ``key`` if the database is unchanged since it was built, else ``build()``'s.
@@ -87,8 +105,10 @@ class ReadCache:
         if not self.enabled:
             return json_response(encode(await build()))
         version = await self.data_version(session)
+        if version is None:
+            return json_response(encode(await build()))
         if version != self._version:
-            self._store.clear()
+            self._forget()
             self._version = version
         else:
             body = self._store.get(key)
@@ -98,18 +118,28 @@ class ReadCache:
                 return json_response(body)
         self._misses.inc()
         body = encode(await build())
-        if version == self._version and len(body) <= MAX_BODY_BYTES:
+        # Only under the version current now: a request that read an older one and finishes late keeps nothing.
+        if version == self._version and key not in self._store and len(body) <= MAX_BODY_BYTES and self.enabled:
             self._store[key] = body
-            if len(self._store) > self.entries:
-                self._store.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._store) > self.entries or self._bytes > MAX_BYTES:
+                self._bytes -= len(self._store.popitem(last=False)[1])
         return json_response(body)
 
-    def dispose(self) -> None:
-        self._store.clear()
-        self._version = None
+    def _close_probe(self) -> None:
         if self._probe is not None:
             self._probe.close()
             self._probe = None
+
+    def _forget(self) -> None:
+        self._store.clear()
+        self._bytes = 0
+        self._version = None
+
+    def dispose(self) -> None:
+        self._disposed = True
+        self._forget()
+        self._close_probe()
 
 
 __all__ = ["ReadCache", "encode", "json_response"]

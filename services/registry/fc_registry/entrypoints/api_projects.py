@@ -82,7 +82,7 @@ async def get_project(project_id: str, runtime: RuntimeDep, principal: Reader):
         async def build() -> ProjectOut:
             return project_out(await find_project(session, project_id, principal), principal.role)
 
-        return await runtime.read_cache.answer(session, ("project", project_id, principal), build)
+        return await runtime.read_cache.answer(session, ("project", project_id, principal.view), build)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -251,8 +251,7 @@ async def _board(runtime, principal, today, as_of, street_code, state, type, tar
 
 
 @router.get("/board", response_model=Page[BoardRow])
-async def get_board(request: Request, runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep,
-                    as_of: IsoDate | None = None,
+async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: PageDep, as_of: IsoDate | None = None,
                     street_code: str | None = None, state: str | None = None, type: str | None = None,
                     target_level: str | None = None, rag: Rag | None = None):
     """挂图作战: every project with stage, next time node, days left and red/amber/green.
@@ -267,7 +266,7 @@ async def get_board(request: Request, runtime: RuntimeDep, principal: Reader, to
                                        key=lambda r: [r["street_code"], r["project_id"]])
             return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
 
-        key = ("board", principal, as_of, request.scope["query_string"])
+        key = ("board", principal.view, as_of, tuple(filters.values()), page.limit, repr(page.after))
         return await runtime.read_cache.answer(session, key, build)
 
 
