@@ -4,8 +4,8 @@ A board or a project page is read far more often than it changes (the console po
 street opens the same board), and building one is most of a read's cost: the query, its rows, the response
 model and its JSON (issue 15's profile of ``GET /api/v1/board``: 3 ms CPU a request against 0.3 ms for
 FastAPI serving the same JSON). ``ReadCache.answer`` keeps the encoded answer under a key the route gives
-(what the answer depends on besides the database: the caller, the path and query values, the district's
-day) together with the database's *data version* read before the answer was built, and serves it again
+(what the answer depends on besides the database: the caller's role and scope — ``Principal.view``, shared
+by the officials of one street — the path and query values, the district's day) together with the database's *data version* read before the answer was built, and serves it again
 only while the data version read for the new request is still the same:
 
 - SQLite: ``PRAGMA data_version`` on a connection of the cache's own, which never writes. SQLite changes
