@@ -59,6 +59,8 @@ DOCUMENTED_EXCEPTIONS = {
     "bad-deadline": "a rescheduled creation deadline lies after the project's approval and differs from its current one",
     "bad-task-year": "a project's task year lies between its approval year and the year after its creation deadline",
     "bad-period": "a work summary's period starts on its first day (Monday, the 1st or the 16th)",
+    "period-reason-required": "a creation period other than its type's default records a reason (§4.6); a PATCH "
+                              "may leave the type as stored, so the schema cannot tie the period to it",
     "invalid-catalogue": "a scenario catalogue covers the nine scenarios once each, three indicators or more each",
     "invalid-configuration": "scope_min_ha < scope_max_ha and rag_red_days <= rag_amber_days",
     "unsupported-media-type": "documents are pdf, docx, xlsx, jpeg, png or zip by their bytes, not their name",
