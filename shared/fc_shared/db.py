@@ -64,10 +64,18 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> str | None:
+    """The path of the SQLite database file ``url`` names; None for another database, ``:memory:`` or a URI."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    return database if database and database != ":memory:" and not database.startswith("file:") else None
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:" and not database.startswith("file:"):
+        database = sqlite_file(url)
+        if database is not None:
             # A database file: run SQLite on the loop's thread (fc_shared.sqlite_inline, issue 15).
             from .sqlite_inline import inline_creator
 

@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from .db import is_sqlite
+from .db import sqlite_file
 from .metrics import READ_CACHE
 
 MAX_BODY_BYTES = 512 * 1024  # larger answers (a long page) are built each time
@@ -59,14 +59,8 @@ class ReadCache:
     def __init__(self, db_url: str, service: str, entries: int) -> None:
         self.entries = entries
         self._hits, self._misses = READ_CACHE.labels(service, "hit"), READ_CACHE.labels(service, "miss")
-        self._sqlite_path: str | None = None
-        self._postgres = False
-        if is_sqlite(db_url):
-            database = make_url(db_url).database
-            if database and database != ":memory:" and not database.startswith("file:"):
-                self._sqlite_path = database
-        else:
-            self._postgres = make_url(db_url).get_backend_name() == "postgresql"
+        self._sqlite_path = sqlite_file(db_url)
+        self._postgres = make_url(db_url).get_backend_name() == "postgresql"
         self._probe: sqlite3.Connection | None = None
         self._version: Hashable | None = None
         self._store: OrderedDict[Hashable, bytes] = OrderedDict()
@@ -78,7 +72,9 @@ class ReadCache:
         return self.entries > 0 and not self._disposed and (self._sqlite_path is not None or self._postgres)
 
     async def data_version(self, session) -> Hashable | None:
-        """The database's data version now; None when SQLite cannot tell (busy, or the file is gone)."""
+        """The database's data version now; None when the cache is off or SQLite cannot tell (busy, file gone)."""
+        if not self.enabled:
+            return None
         if self._sqlite_path is None:
             return (await session.execute(_SNAPSHOT)).scalar_one()
         try:
@@ -102,8 +98,6 @@ class ReadCache:
         ``session`` is the route's read session, before any of its queries; ``key`` must hold everything
         besides the database the answer depends on (at least the caller and every parameter).
         """
-        if not self.enabled:
-            return json_response(encode(await build()))
         version = await self.data_version(session)
         if version is None:
             return json_response(encode(await build()))
