@@ -26,7 +26,7 @@ from .auth import Principal, TokenVerifier, require
 from .broker_epoch import BrokerEpoch
 from .clock import Clock, utcnow
 from .periodic import every
-from .readcache import ReadCache
+from .readcache import CachedReads, ReadCache
 from .db import SpineTables, is_sqlite, make_engine, make_sessionmaker, ReadSessions
 from .docs import api_description, install_docs
 from .errors import PROBLEM_RESPONSES, install_problem_handlers, problem_response
@@ -59,6 +59,10 @@ class ServiceSpec:
     description: str = ""
     version: str = "0.1.0"
     resources: dict[str, Any] = field(default_factory=dict)  # service collaborators the root built (e.g. a guard)
+    # GET routes (templates, as declared) whose 200 answers are kept while the database is unchanged; such an
+    # answer depends on nothing but the database, path, query string, caller's role and scope and the day
+    # (fc_shared.readcache)
+    cached_reads: tuple[str, ...] = ()
 
 
 class Runtime:
@@ -75,7 +79,7 @@ class Runtime:
         self.engine: AsyncEngine = make_engine(self.db_url)
         self.sessions: async_sessionmaker = make_sessionmaker(self.engine)
         self.read_sessions = ReadSessions(self.engine)  # for routes that only read (fc_shared.db)
-        self.read_cache = ReadCache(self.db_url, spec.name, self.platform.read_cache_entries)
+        self.read_cache = ReadCache(self.db_url, spec.name, self.platform.read_cache_entries, self.read_sessions)
         self.verifier = TokenVerifier(self.platform)
         self.outbox_signal = asyncio.Event()
         self.epoch = BrokerEpoch(self.platform.kafka_bootstrap, self.platform.kafka_partitions,
@@ -237,6 +241,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                   version=spec.version, lifespan=lifespan, responses=PROBLEM_RESPONSES,
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     install_problem_handlers(app)
+    if spec.cached_reads:
+        declared = {route.path for router in spec.routers for route in router.routes
+                    if "GET" in getattr(route, "methods", ())}
+        if unknown := set(spec.cached_reads) - declared:
+            raise ValueError(f"cached_reads names no GET route: {sorted(unknown)}")
+        app.add_middleware(CachedReads, routes=spec.cached_reads)  # innermost: the metrics count its answers
     app.add_middleware(MetricsMiddleware, service=spec.name)
     if spec.settings.platform.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=spec.settings.platform.cors_origins,

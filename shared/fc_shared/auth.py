@@ -146,13 +146,21 @@ class TokenVerifier:
         self.jwks = JwksKeys(settings, transport) if settings.jwt_jwks_url else None
         self._verified: dict[str, tuple[float, Principal]] = {}
 
-    async def verify(self, token: str) -> Principal:
-        now = time.time()
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of ``token`` if it passed a check within its remembered lifetime, else None (not decoded)."""
         hit = self._verified.get(token)
-        if hit is not None:
-            if now < hit[0]:
-                return hit[1]
-            del self._verified[token]
+        if hit is None:
+            return None
+        if time.time() < hit[0]:
+            return hit[1]
+        self._verified.pop(token, None)
+        return None
+
+    async def verify(self, token: str) -> Principal:
+        principal = self.remembered(token)
+        if principal is not None:
+            return principal
+        now = time.time()
         principal, exp = await self._verify(token)
         if len(self._verified) >= self.CACHE_MAX:
             self._verified.clear()  # bounded: many distinct tokens just cost a decode each again

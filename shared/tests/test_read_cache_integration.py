@@ -1,62 +1,109 @@
-"""fc_shared.readcache: an answer is served again only while the database is unchanged (SQLite and PostgreSQL)."""
+"""fc_shared.readcache: a named read's answer is served again only while the database is unchanged, only to the
+same role and scope on the same day, and only once the routes have given it (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
+import time
+import uuid
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timezone
+from datetime import date
+from typing import Annotated
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request
+from prometheus_client import REGISTRY
+from pydantic import BaseModel
 from sqlalchemy import text
 
-from fc_shared.db import ReadSessions, make_engine
 from fc_shared import readcache
-from fc_shared.readcache import ReadCache, encode
-from fc_devtools.testing import async_wait_until
+from fc_shared.app import RuntimeDep, ServiceSpec, TodayDep, create_app
+from fc_shared.auth import Principal, require
+from fc_shared.clock import Clock
+from fc_shared.db import make_engine, new_metadata, spine_tables
+from fc_shared.errors import Problem
+from fc_shared.readcache import ReadCache
+from fc_shared.settings import ServiceSettings
+from fc_devtools.testing import app_client, async_wait_until, auth, platform_settings
+
+router = APIRouter(prefix="/api/v1")
+Caller = Annotated[Principal, require("district_office", "street")]
 
 
 class Rows(BaseModel):
     values: list[int]
+    street: str | None
+    day: date
+
+
+async def _rows(request: Request, runtime, principal: Principal, today: date, at_least: int) -> Rows:
+    async with runtime.read_sessions() as session:
+        values = list((await session.execute(text("SELECT v FROM t WHERE v >= :m ORDER BY v"), {"m": at_least}))
+                      .scalars())
+    request.app.state.builds.append(values)
+    if request.app.state.during is not None:
+        await request.app.state.during()
+    if not values:
+        raise Problem(404, "Not Found", "no rows", type_="not-found")
+    if principal.role == "street" and principal.street_code != "S01":
+        raise Problem(403, "Forbidden", "another street's rows", type_="forbidden-street")
+    return Rows(values=values, street=principal.street_code, day=today)
+
+
+@router.get("/rows", response_model=Rows)
+async def rows(request: Request, runtime: RuntimeDep, principal: Caller, today: TodayDep, at_least: int = 0):
+    return await _rows(request, runtime, principal, today, at_least)
+
+
+@router.get("/rows/{at_least}", response_model=Rows)
+async def rows_from(at_least: int, request: Request, runtime: RuntimeDep, principal: Caller, today: TodayDep):
+    return await _rows(request, runtime, principal, today, at_least)
+
+
+@router.get("/uncached", response_model=Rows)
+async def uncached(request: Request, runtime: RuntimeDep, principal: Caller, today: TodayDep):
+    return await _rows(request, runtime, principal, today, 0)
+
+
+OFFICE = auth("district_office")
+CACHED = ("/api/v1/rows", "/api/v1/rows/{at_least}")
+
+
+def make_app(db_url: str, entries: int = 8):
+    settings = ServiceSettings(name=f"readcache{uuid.uuid4().hex[:8]}", database_url=db_url,
+                               platform=platform_settings("127.0.0.1:9", run_workers=False, read_cache_entries=entries))
+    app = create_app(ServiceSpec(name=settings.name, settings=settings, spine=spine_tables(new_metadata()),
+                                 routers=[router], cached_reads=CACHED))
+    app.state.builds, app.state.during = [], None
+    return app
 
 
 @asynccontextmanager
-async def a_world(db_url):
-    """A table ``t``, the read sessions a route uses, and a second engine: a writer elsewhere (a worker, a pod)."""
-    engine, elsewhere = make_engine(db_url), make_engine(db_url)
-    async with engine.begin() as conn:
+async def a_world(db_url, entries: int = 8):
+    """A table ``t``, the app, and a second engine: a writer elsewhere (a worker, a pod)."""
+    elsewhere = make_engine(db_url)
+    async with elsewhere.begin() as conn:
         await conn.execute(text("CREATE TABLE t (v INTEGER)"))
         await conn.execute(text("INSERT INTO t VALUES (1)"))
-    reads = ReadSessions(engine)
-    cache = ReadCache(db_url, "test", entries=8)
-    builds: list[list[int]] = []
+    app = make_app(db_url, entries)
 
     async def insert(v: int) -> None:
         async with elsewhere.begin() as conn:
             await conn.execute(text("INSERT INTO t VALUES (:v)"), {"v": v})
 
-    async def read(key="k", during=None) -> list[int]:
-        async with reads() as session:
-            async def build() -> Rows:
-                values = list((await session.execute(text("SELECT v FROM t ORDER BY v"))).scalars())
-                builds.append(values)
-                if during is not None:
-                    await during()
-                return Rows(values=values)
-
-            response = await cache.answer(session, key, build)
-        assert response.media_type == "application/json"
-        return json.loads(response.body)["values"]
-
     try:
-        yield insert, read, builds, cache
+        async with app_client(app) as client:
+            client.app, client.insert, client.builds = app, insert, app.state.builds
+            client.cache = app.state.runtime.read_cache
+
+            async def read(path: str = "/api/v1/rows", headers=OFFICE) -> list[int]:
+                r = await client.get(path, headers=headers)
+                assert r.status_code == 200, r.text
+                return r.json()["values"]
+
+            client.read = read
+            yield client
     finally:
-        cache.dispose()
-        reads.dispose()
-        await engine.dispose()
         await elsewhere.dispose()
 
 
@@ -76,96 +123,202 @@ async def sqlite_world(tmp_path):
         yield w
 
 
-async def served_again(read, builds) -> None:
+async def served_again(w, path: str = "/api/v1/rows") -> None:
     """Two reads in a row with no build between (on PostgreSQL, retried while the cluster is busy)."""
     async def pair() -> bool:
-        before = len(builds)
-        await read()
-        await read()
-        return len(builds) - before <= 1
+        before = len(w.builds)
+        await w.read(path)
+        await w.read(path)
+        return len(w.builds) - before <= 1
 
     await async_wait_until(pair, timeout=20, interval=0.05, message="a read served from the store")
 
 
 async def test_an_answer_is_served_again_until_another_connection_commits(db_url, world):
-    insert, read, builds, cache = world
-    assert cache.enabled
-    assert await read() == [1]
-    await served_again(read, builds)
-    await insert(2)
-    assert await read() == [1, 2]  # the commit elsewhere changed the version: built again
-    await served_again(read, builds)
-    assert builds[-1] == [1, 2]
+    w = world
+    assert w.cache.enabled
+    assert await w.read() == [1]
+    await served_again(w)
+    await w.insert(2)
+    assert await w.read() == [1, 2]  # the commit elsewhere changed the version: built again
+    await served_again(w)
+    assert w.builds[-1] == [1, 2]
     if db_url.startswith("sqlite"):
-        assert builds == [[1], [1, 2]]
+        assert w.builds == [[1], [1, 2]]
+
+
+async def test_a_served_again_answer_is_the_routes_answer_with_its_own_request_id_and_metrics(sqlite_world):
+    w = sqlite_world
+    built = await w.get("/api/v1/rows", headers={**OFFICE, "X-Request-ID": "first"})
+    again = await w.get("/api/v1/rows", headers={**OFFICE, "X-Request-ID": "second"})
+    assert len(w.builds) == 1
+    assert again.content == built.content and again.status_code == 200
+    assert again.headers["content-type"] == built.headers["content-type"] == "application/json"
+    assert again.headers["content-length"] == built.headers["content-length"]
+    assert (built.headers["x-request-id"], again.headers["x-request-id"]) == ("first", "second")
+    third = await w.get("/api/v1/rows", headers=OFFICE)
+    assert third.headers.get_list("x-request-id") == [third.headers["x-request-id"]]
+    (_, stored_headers, _), = w.cache._store.values()
+    assert b"x-request-id" not in dict(stored_headers)  # what the middlewares outside add stays out of the store
+    name = w.app.state.runtime.name
+    assert REGISTRY.get_sample_value("fc_http_requests_total", {
+        "service": name, "method": "GET", "route": "/api/v1/rows", "status": "200"}) == 3  # labelled by its route
+    assert REGISTRY.get_sample_value("fc_read_cache_total", {"service": name, "outcome": "hit"}) == 2
+    assert REGISTRY.get_sample_value("fc_read_cache_total", {"service": name, "outcome": "miss"}) == 1
 
 
 async def test_a_commit_while_an_answer_is_built_is_seen_by_the_next_read(world):
-    insert, read, builds, _ = world
+    w = world
+    await w.read()  # the token is verified once by the routes
+    w.builds.clear()
+    await w.insert(2)
     # The answer is built from the rows before the commit; the version it is kept under was read before
     # the build, so the commit makes the next read build again rather than serve the older answer.
-    assert await read(during=lambda: insert(2)) == [1]
-    assert await read() == [1, 2]
-    assert builds == [[1], [1, 2]]
+    w.app.state.during = lambda: w.insert(3)
+    assert await w.read() == [1, 2]
+    w.app.state.during = None
+    assert await w.read() == [1, 2, 3]
+    assert w.builds == [[1, 2], [1, 2, 3]]
 
 
 async def test_a_read_that_began_before_a_newer_one_stores_nothing_when_it_ends_after_it(world):
-    insert, read, builds, _ = world
-    assert await read() == [1]  # stored under the first version
+    w = world
+    assert await w.read() == [1]  # stored under the first version
     release = asyncio.Event()
-    slow = asyncio.create_task(read("late", during=release.wait))
-    await async_wait_until(lambda: len(builds) == 2)  # the slow read has its version and rows: [1]
-    await insert(2)
-    assert await read("other") == [1, 2]  # a newer version: the store moved on
+    w.app.state.during = release.wait
+    slow = asyncio.create_task(w.read("/api/v1/rows/1"))
+    await async_wait_until(lambda: len(w.builds) == 2)  # the slow read has its version and rows: [1]
+    w.app.state.during = None
+    await w.insert(2)
+    assert await w.read("/api/v1/rows?at_least=0") == [1, 2]  # a newer version: the store moved on
     release.set()
     assert await slow == [1]
-    assert await read("late") == [1, 2]  # the slow read's answer, older than the store's version, was not kept
+    assert await w.read("/api/v1/rows/1") == [1, 2]  # the slow read's answer, older than the store's, was not kept
 
 
-async def test_each_key_has_its_own_answer_and_a_failed_build_keeps_nothing(sqlite_world):
-    _, read, builds, cache = sqlite_world
-    assert await read("street-a") == [1]
-    assert await read("street-b") == [1]
-    assert len(builds) == 2  # another caller's answer is never served for this one
+async def test_each_path_query_and_role_scope_has_its_own_answer(sqlite_world):
+    w = sqlite_world
+    street_a, street_a_colleague = auth("street", street_code="S01", sub="a"), auth("street", street_code="S01", sub="b")
+    other_street = auth("street", street_code="S02")
+    await w.read()
+    await w.read("/api/v1/rows?at_least=1")
+    await w.read("/api/v1/rows/1")
+    assert len(w.builds) == 3
+    r = await w.get("/api/v1/rows", headers=street_a)
+    assert r.json()["street"] == "S01" and len(w.builds) == 4  # the office's answer is never served to a street
+    assert (await w.get("/api/v1/rows", headers=street_a_colleague)).json()["street"] == "S01"
+    assert len(w.builds) == 4  # the same role and scope share it
+    for _ in range(2):  # the routes refuse another street every time: a refusal is never kept
+        assert (await w.get("/api/v1/rows", headers=other_street)).status_code == 403
+    assert len(w.builds) == 6
+    for path in ("/api/v1/rows", "/api/v1/rows?at_least=1", "/api/v1/rows/1"):
+        await w.read(path)
+    assert len(w.builds) == 6
 
-    async def failing() -> None:
-        raise LookupError("404")
 
-    with pytest.raises(LookupError):
-        await read("missing", during=failing)
-    assert await read("missing") == [1]
-    assert len(builds) == 4  # the failed build stored nothing: the key was built again
-    assert await read("street-a") == [1]
-    assert len(builds) == 4
+async def test_only_the_named_routes_and_only_their_ok_answers_are_kept(sqlite_world):
+    w = sqlite_world
+    for _ in range(2):
+        assert await w.read("/api/v1/uncached") == [1]
+    assert len(w.builds) == 2  # not named by the service
+    for _ in range(2):
+        assert (await w.get("/api/v1/rows/5", headers=OFFICE)).status_code == 404
+        assert (await w.get("/api/v1/rows/x", headers=OFFICE)).status_code == 422
+    assert len(w.builds) == 4  # the 404 was built each time; the 422 never reached the route
+    for _ in range(2):
+        assert (await w.post("/api/v1/rows", headers=OFFICE)).status_code == 405
+    await w.insert(5)
+    assert await w.read("/api/v1/rows/5") == [5]
+    assert await w.read("/api/v1/rows/5") == [5]
+    assert len(w.builds) == 5
+
+
+async def test_a_token_that_does_not_pass_is_refused_by_the_routes_even_for_a_kept_answer(sqlite_world):
+    w = sqlite_world
+    assert await w.read() == [1]
+    assert (await w.get("/api/v1/rows")).status_code == 401
+    assert (await w.get("/api/v1/rows", headers={"Authorization": "Basic b2ZmaWNlOng="})).status_code == 401
+    assert (await w.get("/api/v1/rows", headers={"Authorization": "Bearer forged"})).status_code == 401
+    tampered = OFFICE["Authorization"][:-2] + ("AA" if not OFFICE["Authorization"].endswith("AA") else "BB")
+    assert (await w.get("/api/v1/rows", headers={"Authorization": tampered})).status_code == 401
+    expired = auth("district_office", sub="gone", ttl_s=-120)
+    assert (await w.get("/api/v1/rows", headers=expired)).status_code == 401
+    finance = auth("finance")  # a valid token of a role the route does not admit
+    assert (await w.get("/api/v1/rows", headers=finance)).status_code == 403
+    assert len(w.builds) == 1
+    # A new token of the same role and scope is verified, then served the kept answer.
+    fresh = auth("district_office", sub="someone-else")
+    verifier = w.app.state.runtime.verifier
+    assert verifier.remembered(fresh["Authorization"].split()[1]) is None
+    assert await w.read(headers=fresh) == [1]
+    assert verifier.remembered(fresh["Authorization"].split()[1]) is not None
+    assert len(w.builds) == 1
+
+
+async def test_a_token_is_verified_again_once_the_verifier_forgets_it(sqlite_world, monkeypatch):
+    w = sqlite_world
+    verifier = w.app.state.runtime.verifier
+    token = OFFICE["Authorization"].split()[1]
+    assert await w.read() == [1]
+    until, principal = verifier._verified[token]
+    verifier._verified[token] = (time.time() - 1, principal)  # its remembered time is over
+    checked = []
+    real = verifier._verify
+
+    async def counting(t):
+        checked.append(t)
+        return await real(t)
+
+    monkeypatch.setattr(verifier, "_verify", counting)
+    assert await w.read() == [1]
+    assert checked == [token] and len(w.builds) == 1  # checked afresh, then served the kept answer
+
+
+async def test_the_day_is_part_of_what_an_answer_is_kept_under(sqlite_world):
+    w = sqlite_world
+    runtime = w.app.state.runtime
+    first = (await w.get("/api/v1/rows", headers=OFFICE)).json()["day"]
+    runtime.clock = Clock(pinned=date(2030, 1, 2))
+    assert (await w.get("/api/v1/rows", headers=OFFICE)).json()["day"] == "2030-01-02" != first
+    assert len(w.builds) == 2
 
 
 async def test_the_store_keeps_the_most_recently_used_answers(sqlite_world):
-    _, read, builds, cache = sqlite_world
-    cache.entries = 2
-    for key in ("a", "b", "a", "c"):  # "b" is the least recently used when "c" arrives
-        await read(key)
-    assert len(builds) == 3
-    await read("a")
-    assert len(builds) == 3
-    await read("b")
-    assert len(builds) == 4
+    w = sqlite_world
+    w.cache.entries = 2
+    for path in ("/api/v1/rows/0", "/api/v1/rows/1", "/api/v1/rows/0", "/api/v1/rows?at_least=0"):
+        await w.read(path)  # "/1" is the least recently used when the third key arrives
+    assert len(w.builds) == 3
+    await w.read("/api/v1/rows/0")
+    assert len(w.builds) == 3
+    await w.read("/api/v1/rows/1")
+    assert len(w.builds) == 4
 
 
 async def test_the_store_keeps_at_most_max_bytes_of_answers(sqlite_world, monkeypatch):
-    _, read, builds, cache = sqlite_world
-    await read("a")
-    size = len(cache._store["a"])
+    w = sqlite_world
+    await w.read("/api/v1/rows/0")
+    size = len(next(iter(w.cache._store.values()))[2])
     monkeypatch.setattr(readcache, "MAX_BYTES", 2 * size)
-    await read("b")
-    await read("c")  # a third answer would pass the bound: "a", the least recently used, goes
-    assert list(cache._store) == ["b", "c"] and cache._bytes == 2 * size
-    await read("a")
-    assert len(builds) == 4
+    await w.read("/api/v1/rows/1")
+    await w.read("/api/v1/rows?at_least=1")  # a third answer would pass the bound: the least recently used goes
+    assert [key[:2] for key in w.cache._store] == [("/api/v1/rows/1", b""), ("/api/v1/rows", b"at_least=1")]
+    assert w.cache._bytes == 2 * size
+    await w.read("/api/v1/rows/0")
+    assert len(w.builds) == 4
 
 
-async def test_a_version_that_cannot_be_read_builds_the_answer_and_keeps_nothing(sqlite_world):
-    _, read, builds, cache = sqlite_world
-    assert await read() == [1]
+async def test_an_answer_larger_than_max_body_bytes_is_built_each_time(sqlite_world, monkeypatch):
+    w = sqlite_world
+    monkeypatch.setattr(readcache, "MAX_BODY_BYTES", 10)
+    await w.read()
+    await w.read()
+    assert len(w.builds) == 2 and not w.cache._store
+
+
+async def test_a_version_that_cannot_be_read_lets_the_routes_answer_and_keeps_nothing(sqlite_world):
+    w = sqlite_world
+    assert await w.read() == [1]
 
     class Refusing:
         def execute(self, *_):
@@ -174,52 +327,29 @@ async def test_a_version_that_cannot_be_read_builds_the_answer_and_keeps_nothing
         def close(self):
             pass
 
-    cache._probe = Refusing()
-    assert await read() == [1]
-    assert len(builds) == 2  # built, not served from the store, and no 500
-    assert cache._probe is None  # opened afresh on the next read
-    assert await read() == [1] and await read() == [1]
-    assert len(builds) == 3
+    w.cache._probe = Refusing()
+    assert await w.read() == [1]
+    assert len(w.builds) == 2  # built by the route, not served from the store, and no 500
+    assert w.cache._probe is None  # opened afresh on the next read
+    assert await w.read() == [1] and await w.read() == [1]
+    assert len(w.builds) == 3
 
 
-async def test_no_entries_means_every_read_is_built(sqlite_world):
-    _, read, builds, cache = sqlite_world
-    cache.entries = 0
-    assert not cache.enabled
-    await read()
-    await read()
-    assert len(builds) == 2
+async def test_no_entries_means_every_read_is_built(tmp_path):
+    async with a_world(f"sqlite+aiosqlite:///{tmp_path / 'off.db'}", entries=0) as w:
+        assert not w.cache.enabled
+        await w.read()
+        await w.read()
+        assert len(w.builds) == 2
 
 
 def test_an_in_memory_database_is_never_cached():
     assert not ReadCache("sqlite+aiosqlite:///:memory:", "test", entries=8).enabled
 
 
-class Inner(BaseModel):
-    on: date
-    at: datetime
-
-
-class Outer(BaseModel):
-    name: str
-    amount_fen: int
-    share: float
-    area_ha: float
-    code: str | None = Field(None, alias="streetCode")
-    items: list[Inner]
-    note: str | None = None
-
-
-async def test_the_stored_json_is_what_fastapi_writes_for_the_response_model():
-    value = Outer(name="未来社区", amount_fen=30_000_000, share=0.1 + 0.2, area_ha=20, streetCode="S01", items=[
-        Inner(on=date(2026, 12, 7), at=datetime(2026, 12, 7, 8, 30, tzinfo=timezone.utc))])
-    app = FastAPI()
-
-    @app.get("/fastapi", response_model=Outer)
-    async def by_fastapi():
-        return value
-
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        expected = await client.get("/fastapi")
-    assert expected.headers["content-type"] == "application/json"
-    assert encode(value) == expected.content
+def test_a_service_cannot_name_a_read_it_does_not_have(tmp_path):
+    settings = ServiceSettings(name="readcachetest", database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+                               platform=platform_settings("127.0.0.1:9", run_workers=False))
+    with pytest.raises(ValueError, match="/api/v1/nothing"):
+        create_app(ServiceSpec(name=settings.name, settings=settings, spine=spine_tables(new_metadata()),
+                               routers=[router], cached_reads=("/api/v1/rows", "/api/v1/nothing")))

@@ -78,11 +78,9 @@ async def list_projects(runtime: RuntimeDep, page: PageDep, principal: Reader, s
 
 @router.get("/projects/{project_id}", response_model=ProjectOut)
 async def get_project(project_id: str, runtime: RuntimeDep, principal: Reader):
+    """One project; its answer is kept while the database is unchanged (fc_registry.main.CACHED_READS)."""
     async with runtime.read_sessions() as session:
-        async def build() -> ProjectOut:
-            return project_out(await find_project(session, project_id, principal), principal.role)
-
-        return await runtime.read_cache.answer(session, ("project", project_id, principal.view), build)
+        return project_out(await find_project(session, project_id, principal), principal.role)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut)

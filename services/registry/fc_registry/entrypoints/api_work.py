@@ -239,14 +239,10 @@ STATE_ZH = {"draft": "草稿", "applied": "已申报", "selected": "已择优", 
 RAG_ZH = {"red": "红", "amber": "黄", "green": "绿"}
 
 
-async def _board_rows(session, principal, as_of, filters):
-    cfg = await get_config(session)
-    return await build_board(session, principal, cfg, as_of, filters)
-
-
 async def _board(runtime, principal, today, as_of, street_code, state, type, target_level, rag):
     async with runtime.read_sessions() as session:
-        return await _board_rows(session, principal, as_of or today, {
+        cfg = await get_config(session)
+        return await build_board(session, principal, cfg, as_of or today, {
             "street_code": street_code, "state": state, "type": type, "target_level": target_level, "rag": rag})
 
 
@@ -257,17 +253,11 @@ async def get_board(runtime: RuntimeDep, principal: Reader, today: Today, page: 
     """挂图作战: every project with stage, next time node, days left and red/amber/green.
 
     Red: breached or due within ``rag_red_days`` (default 7); amber: within ``rag_amber_days`` (30); else green.
+    Its answer is kept while the database is unchanged (fc_registry.main.CACHED_READS).
     """
-    as_of = as_of or today
-    filters = {"street_code": street_code, "state": state, "type": type, "target_level": target_level, "rag": rag}
-    async with runtime.read_sessions() as session:
-        async def build() -> Page[BoardRow]:
-            rows, nxt = page_in_memory(await _board_rows(session, principal, as_of, filters), page,
-                                       key=lambda r: [r["street_code"], r["project_id"]])
-            return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
-
-        key = ("board", principal.view, as_of, tuple(filters.values()), page.limit, repr(page.after))
-        return await runtime.read_cache.answer(session, key, build)
+    rows = await _board(runtime, principal, today, as_of, street_code, state, type, target_level, rag)
+    rows, nxt = page_in_memory(rows, page, key=lambda r: [r["street_code"], r["project_id"]])
+    return Page[BoardRow](items=[BoardRow(**r) for r in rows], next_cursor=nxt)
 
 
 @router.get("/board.xlsx", **XLSX_ROUTE)
