@@ -19,8 +19,9 @@ shared machine falls on both alike. Then each is driven open-loop at half the ra
 time, so a stall counts for every request it delays) for ``--paced`` seconds: the tail at half load.
 
 The database does not change during the run, so registry serves every request but the first of each from
-its read cache (fc_shared.readcache: the data version is still checked per request), as it would for a
-console polling an unchanged board; ``FC_READ_CACHE_ENTRIES=0`` in the environment makes it build each answer.
+its read cache, in front of its routes (fc_shared.readcache: the data version and the token are still
+checked per request), as it would for a console polling an unchanged board; ``FC_READ_CACHE_ENTRIES=0`` in
+the environment makes it build each answer.
 
 ``--client httpx`` runs the closed loop from ``httpx.AsyncClient`` instead: that client needs several times
 the CPU of either server per request and shares the two cores with them, so it caps both rates and the
