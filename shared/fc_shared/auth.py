@@ -195,6 +195,9 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Problem(401, "Unauthorized", f"invalid token: {exc}", type_="invalid-token") from exc
         role = claims.get("role")
+        for claim in ("street_code", "department_code", "scope"):
+            if claims.get(claim) is not None and not isinstance(claims[claim], str):
+                raise Problem(401, "Unauthorized", f"the {claim} claim must be a string", type_="invalid-token")
         if role not in ROLES:
             raise Problem(401, "Unauthorized", "token has an unknown role", type_="invalid-token")
         scoped_claim = SCOPED.get(role)

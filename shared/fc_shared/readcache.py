@@ -14,8 +14,10 @@ middleware (``CachedReads``) inside the request-id and metrics middlewares:
   it) and the district's day — and on nothing else (no other header, not the person).
 - A ``GET`` of such a path with a bearer token is looked up under (path, query string, the token's view,
   day), once the token is verified the way the routes verify it (``TokenVerifier.verify``, which remembers
-  a token that passed). A token that does not pass, a missing one, any other method or path: the request
-  goes to the routes as before, which refuse or answer it.
+  a token that passed) and the data version read — then the version is compared and the store read with no
+  ``await`` between, so no other request moves the store in the meantime. A token that does not pass, a
+  missing one, any other method or path: the request goes to the routes as before, which refuse or answer it
+  (a token that does not pass costs no database read).
 - The route's ``200`` answer — status, headers and body as FastAPI wrote them — is kept when its matched
   route is one the service named; errors (401, 403, 404, 422) never are. A key is only ever filled by a
   ``200`` the routes gave the same view, so serving it again grants nothing the routes would not.
@@ -33,7 +35,8 @@ builds, so a commit landing while it builds makes the next check differ: a store
 what a fresh read would have given when its request arrived. An answer built under a version that is no
 longer current is not stored; a new version drops every stored answer (the store holds at most one version's
 answers: ``entries`` of them and ``MAX_BYTES`` in all, least recently used out first). If the version cannot
-be read (SQLite busy, the file gone), the request goes to the routes and nothing is stored.
+be read (SQLite busy, the file gone, PostgreSQL unreachable), the request goes to the routes and nothing is
+stored. An answer built while the district's day turned is not stored either.
 
 On a busy database the version changes all the time and most requests go to the routes as before, paying one
 small query more: on PostgreSQL any transaction that wrote, in any database of the cluster, changes the
@@ -47,6 +50,7 @@ from collections.abc import Collection, Hashable
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import make_url
 from starlette.routing import compile_path
 
@@ -88,8 +92,11 @@ class ReadCache:
         if not self.enabled:
             return None
         if self._sqlite_path is None:
-            async with self._read_sessions() as session:
-                return (await session.execute(_SNAPSHOT)).scalar_one()
+            try:
+                async with self._read_sessions() as session:
+                    return (await session.execute(_SNAPSHOT)).scalar_one()
+            except (SQLAlchemyError, OSError, TimeoutError):
+                return None  # the routes answer (or report the outage) as they would without the store
         try:
             if self._probe is None:
                 # Autocommit: each PRAGMA reads the database's current state afresh. Runs on the loop's
@@ -170,17 +177,22 @@ class CachedReads:
         runtime = scope["app"].state.runtime
         cache: ReadCache = runtime.read_cache
         token = _bearer(scope["headers"]) if cache.enabled else None
-        version = await cache.data_version() if token is not None else None
-        if version is None:
+        if token is None:
             await self.app(scope, receive, send)
             return
-        cache.observe(version)
         try:
             principal = await runtime.verifier.verify(token)  # remembered for a token that passed before
         except Problem:
             await self.app(scope, receive, send)  # the routes refuse it (401, 503) as they always do
             return
-        key = (scope["path"], scope["query_string"], principal.view, runtime.clock.today())
+        version = await cache.data_version()
+        if version is None:
+            await self.app(scope, receive, send)
+            return
+        day = runtime.clock.today()
+        key = (scope["path"], scope["query_string"], principal.view, day)
+        # No await between reading the version and the lookup: no other request can move the store meanwhile.
+        cache.observe(version)
         entry = cache.get(key)
         if entry is not None:
             route, headers, body = entry
@@ -209,7 +221,8 @@ class CachedReads:
         if start is None or start["status"] != 200 or getattr(route, "path", None) not in self.routes:
             return
         cache.misses.inc()
-        if chunks is not None:
+        # Built for the day the key names (not one that began while it was built).
+        if chunks is not None and runtime.clock.today() == day:
             cache.put(version, key, (route, start["headers"], b"".join(chunks)))
 
 

@@ -38,8 +38,14 @@ def _claims(**over):
     jwt.encode(_claims(role="mayor"), "unit-test-secret-0123456789abcdef", algorithm="HS256"),  # unknown role
     jwt.encode(_claims(role="street"), "unit-test-secret-0123456789abcdef", algorithm="HS256"),  # street without street_code
     jwt.encode(_claims(role="integration", scope="nation"), "unit-test-secret-0123456789abcdef", algorithm="HS256"),
+    # scope claims that are not strings (a read's cache key holds them; the routes compare them to codes)
+    jwt.encode(_claims(role="street", street_code=["S01"]), "unit-test-secret-0123456789abcdef", algorithm="HS256"),
+    jwt.encode(_claims(role="department", department_code={"c": 1}), "unit-test-secret-0123456789abcdef",
+               algorithm="HS256"),
+    jwt.encode(_claims(street_code=7), "unit-test-secret-0123456789abcdef", algorithm="HS256"),
     "garbage",
-], ids=["expired", "nbf", "wrong-key", "alg-none", "audience", "no-role", "bad-role", "unscoped", "bad-scope", "garbage"])
+], ids=["expired", "nbf", "wrong-key", "alg-none", "audience", "no-role", "bad-role", "unscoped", "bad-scope", "list-street", "dict-department",
+                  "int-street", "garbage"])
 def test_bad_tokens_are_401(token):
     with pytest.raises(Problem) as info:
         verify(token)

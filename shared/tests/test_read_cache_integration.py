@@ -20,7 +20,7 @@ from fc_shared import readcache
 from fc_shared.app import RuntimeDep, ServiceSpec, TodayDep, create_app
 from fc_shared.auth import Principal, require
 from fc_shared.clock import Clock
-from fc_shared.db import make_engine, new_metadata, spine_tables
+from fc_shared.db import ReadSessions, make_engine, new_metadata, spine_tables
 from fc_shared.errors import Problem
 from fc_shared.readcache import ReadCache
 from fc_shared.settings import ServiceSettings
@@ -41,8 +41,9 @@ async def _rows(request: Request, runtime, principal: Principal, today: date, at
         values = list((await session.execute(text("SELECT v FROM t WHERE v >= :m ORDER BY v"), {"m": at_least}))
                       .scalars())
     request.app.state.builds.append(values)
-    if request.app.state.during is not None:
-        await request.app.state.during()
+    during = request.app.state.during.get(request.url.path)  # a test's hook: something happening mid-build
+    if during is not None:
+        await during()
     if not values:
         raise Problem(404, "Not Found", "no rows", type_="not-found")
     if principal.role == "street" and principal.street_code != "S01":
@@ -74,7 +75,7 @@ def make_app(db_url: str, entries: int = 8):
                                platform=platform_settings("127.0.0.1:9", run_workers=False, read_cache_entries=entries))
     app = create_app(ServiceSpec(name=settings.name, settings=settings, spine=spine_tables(new_metadata()),
                                  routers=[router], cached_reads=CACHED))
-    app.state.builds, app.state.during = [], None
+    app.state.builds, app.state.during = [], {}
     return app
 
 
@@ -174,9 +175,9 @@ async def test_a_commit_while_an_answer_is_built_is_seen_by_the_next_read(world)
     await w.insert(2)
     # The answer is built from the rows before the commit; the version it is kept under was read before
     # the build, so the commit makes the next read build again rather than serve the older answer.
-    w.app.state.during = lambda: w.insert(3)
+    w.app.state.during["/api/v1/rows"] = lambda: w.insert(3)
     assert await w.read() == [1, 2]
-    w.app.state.during = None
+    del w.app.state.during["/api/v1/rows"]
     assert await w.read() == [1, 2, 3]
     assert w.builds == [[1, 2], [1, 2, 3]]
 
@@ -185,15 +186,91 @@ async def test_a_read_that_began_before_a_newer_one_stores_nothing_when_it_ends_
     w = world
     assert await w.read() == [1]  # stored under the first version
     release = asyncio.Event()
-    w.app.state.during = release.wait
+    w.app.state.during["/api/v1/rows/1"] = release.wait
     slow = asyncio.create_task(w.read("/api/v1/rows/1"))
     await async_wait_until(lambda: len(w.builds) == 2)  # the slow read has its version and rows: [1]
-    w.app.state.during = None
     await w.insert(2)
     assert await w.read("/api/v1/rows?at_least=0") == [1, 2]  # a newer version: the store moved on
     release.set()
     assert await slow == [1]
+    del w.app.state.during["/api/v1/rows/1"]
     assert await w.read("/api/v1/rows/1") == [1, 2]  # the slow read's answer, older than the store's, was not kept
+
+
+async def test_versions_that_arrive_out_of_order_never_serve_an_answer_older_than_the_request(sqlite_world):
+    """On PostgreSQL a snapshot read before a commit can arrive after a newer one (its reply was late). A
+    request that read the newer version must never get an answer built before the commit, whatever the
+    store saw in between. The database's replies are scripted here; the rows, routes and store are real."""
+    w = sqlite_world
+    cache, verifier = w.cache, w.app.state.runtime.verifier
+    state: dict = {"version": "S0"}
+
+    async def scripted_version():
+        version = state["version"]  # the snapshot as the database took it
+        late = state.pop("late", None)
+        if late is not None:
+            await late.wait()  # ...and its reply arrives now
+        return version
+
+    cache.data_version = scripted_version
+    build_f, reply_e, verify_a = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    w.app.state.during["/api/v1/rows"] = build_f.wait
+    f = asyncio.create_task(w.read())  # F reads S0 and builds from the rows before the commit
+    await async_wait_until(lambda: len(w.builds) == 1)
+    del w.app.state.during["/api/v1/rows"]
+    state["late"] = reply_e
+    e = asyncio.create_task(w.read("/api/v1/rows/0"))  # E's snapshot S0 is taken; its reply is late
+    await async_wait_until(lambda: "late" not in state)
+    await w.insert(2)
+    state["version"] = "S1"  # the commit: every snapshot from now on is S1
+    fresh = auth("district_office", sub="a")  # A: a token checked afresh (say, against the provider's keys)
+    real_verify = verifier._verify
+
+    a_verifying = asyncio.Event()
+
+    async def slow_verify(token):
+        a_verifying.set()
+        await verify_a.wait()
+        return await real_verify(token)
+
+    verifier._verify = slow_verify
+    a = asyncio.create_task(w.read(headers=fresh))
+    await a_verifying.wait()
+    reply_e.set()
+    assert await e == [1, 2]  # E's late S0 moved the store back to S0
+    build_f.set()
+    assert await f == [1]  # F's answer, from before the commit, is kept under S0
+    verify_a.set()
+    assert await a == [1, 2]  # A came after the commit: it reads S1, never F's answer
+
+
+async def test_an_answer_built_while_the_day_turns_is_not_kept(sqlite_world):
+    w = sqlite_world
+    runtime = w.app.state.runtime
+
+    async def midnight():
+        runtime.clock = Clock(pinned=date(2030, 1, 2))
+
+    w.app.state.during["/api/v1/rows"] = midnight
+    assert (await w.get("/api/v1/rows", headers=OFFICE)).status_code == 200
+    del w.app.state.during["/api/v1/rows"]
+    assert not w.cache._store  # built for the new day, asked for on the old one: kept under neither
+    day = (await w.get("/api/v1/rows", headers=OFFICE)).json()["day"]
+    assert day == "2030-01-02" and len(w.builds) == 2
+    await w.read()
+    assert len(w.builds) == 2
+
+
+async def test_a_postgresql_that_cannot_be_reached_lets_the_routes_answer():
+    url = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"  # loopback, a port nothing listens on
+    engine = make_engine(url)
+    reads = ReadSessions(engine)
+    try:
+        cache = ReadCache(url, "test", entries=8, read_sessions=reads)
+        assert cache.enabled and await cache.data_version() is None
+    finally:
+        reads.dispose()
+        await engine.dispose()
 
 
 async def test_each_path_query_and_role_scope_has_its_own_answer(sqlite_world):

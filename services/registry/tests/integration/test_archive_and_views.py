@@ -148,6 +148,7 @@ async def test_board_and_project_reads_are_served_again_until_a_write_and_only_t
     p = await world.approved(street, on="2024-03-01", created_on="2024-01-01")
     path, board = f"/api/v1/projects/{p['id']}", {"street_code": street, "as_of": "2025-01-01"}
     own = auth("street", street_code=street)
+    other = auth("street", street_code=await world.street())  # created before the reads: no write between them
     first = await client.get(path, headers=own)
     # Another official of the same street is served the same answer; the office's differs (its allowed
     # actions), and another street's caller is refused, not served.
@@ -155,7 +156,6 @@ async def test_board_and_project_reads_are_served_again_until_a_write_and_only_t
     assert await _served_from_store(client, path, colleague) == first.content
     office = (await client.get(path, headers=OFFICE)).json()
     assert office["allowed_actions"] != first.json()["allowed_actions"]
-    other = auth("street", street_code=await world.street())
     assert (await client.get(path, headers=other)).status_code == 404
     built_board = await client.get("/api/v1/board", params=board, headers=own)
     assert [r["state"] for r in built_board.json()["items"]] == ["approved"]
