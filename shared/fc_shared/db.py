@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from types import FunctionType
 from datetime import UTC
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -358,18 +360,62 @@ def spine_tables(metadata: MetaData) -> SpineTables:
     return SpineTables(outbox=outbox, inbox=inbox, idempotency=idempotency, audit=audit_table(metadata))
 
 
-def dialect_insert(session, table: Table):
-    """``INSERT`` in the session's dialect, so ``ON CONFLICT`` clauses work on PostgreSQL and SQLite alike."""
+def _dialect(session) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+def _insert_in(dialect: str, table: Table):
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def dialect_insert(session, table: Table):
+    """``INSERT`` in the session's dialect, so ``ON CONFLICT`` clauses work on PostgreSQL and SQLite alike."""
+    return _insert_in(_dialect(session), table)
+
+
+# Statements of the helpers below, built once per shape and executed with the row as parameters. A statement
+# built around its values (``.values(**row)``, ``set_=row``) makes a bound parameter of each value and a new
+# cache key for each statement, every time: 200-330 µs of CPU for a 13-column row against 26-37 µs executing
+# one statement built once (issue 15: a quarter of each service's busy samples in a chain burst).
+_PREPARED: dict[tuple, object] = {}
+_PREPARED_MAX = 4096  # shapes are few (call sites x column sets); bounded all the same
+
+
+def _prepared(shape: tuple, build):
+    stmt = _PREPARED.get(shape)
+    if stmt is None:
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.clear()
+        stmt = _PREPARED[shape] = build()
+    return stmt
+
+
+def _plain(values: dict) -> bool:
+    """Values that can be passed as parameters (not SQL expressions such as ``func.now()``)."""
+    return not any(isinstance(v, ClauseElement) for v in values.values())
+
+
+def _stateless(fn) -> bool:
+    """A function whose result depends on its arguments only (no closure, no defaults): its code names it."""
+    return (isinstance(fn, FunctionType) and fn.__closure__ is None and not fn.__defaults__
+            and not fn.__kwdefaults__)
 
 
 async def insert_ignore(session, table: Table, values: dict, *, key: list[str] | None = None) -> bool:
     """Insert one row unless a row with the same ``key`` (default: any unique key) exists; True when inserted."""
-    stmt = dialect_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=key)
-    result = await session.execute(stmt.returning(*table.primary_key.columns))
+    dialect = _dialect(session)
+
+    def build():
+        return (_insert_in(dialect, table).on_conflict_do_nothing(index_elements=key)
+                .returning(*table.primary_key.columns))
+
+    if _plain(values):
+        stmt = _prepared(("insert_ignore", dialect, table, tuple(key) if key else None), build)
+        result = await session.execute(stmt, values)
+    else:
+        result = await session.execute(build().values(**values))
     return result.first() is not None
 
 
@@ -398,6 +444,19 @@ async def upsert(session, table: Table, key: dict, values: dict, *, only_if=None
     if not values:
         await insert_ignore(session, table, key, key=list(key))
         return
-    stmt = dialect_insert(session, table).values(**key, **values)
-    where = only_if(table, stmt.excluded) if only_if is not None else None
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values, where=where))
+    dialect, row = _dialect(session), {**key, **values}
+
+    def build(given: dict | None = None):
+        stmt = _insert_in(dialect, table)
+        if given is not None:
+            stmt = stmt.values(**given)
+        # ``excluded`` is the row the INSERT proposed: the same values as ``values``, without repeating them.
+        where = only_if(table, stmt.excluded) if only_if is not None else None
+        return stmt.on_conflict_do_update(index_elements=list(key), where=where,
+                                          set_={name: stmt.excluded[name] for name in values})
+
+    if _plain(row) and (only_if is None or _stateless(only_if)):
+        shape = ("upsert", dialect, table, tuple(key), tuple(values), only_if.__code__ if only_if else None)
+        await session.execute(_prepared(shape, build), row)
+    else:
+        await session.execute(build(row))

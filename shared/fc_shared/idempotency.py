@@ -52,7 +52,7 @@ async def run_idempotent(request: Request, principal: Principal, key: str | None
             select(table).where(table.c.principal == principal.key, table.c.key == key))).first()
         if row is None:
             try:
-                await uow.session.execute(insert(table).values(
+                await uow.session.execute(insert(table), dict(
                     principal=principal.key, key=key, request_hash=digest, state="in_flight", created_at=utcnow()))
                 await uow.commit()
             except IntegrityError:

@@ -44,7 +44,7 @@ async def handle_once(uow: UnitOfWork, consumer: str, event: Event, handler: Han
     async with uow:
         uow.act_for_event(event)
         try:
-            await uow.session.execute(insert(uow.spine.inbox).values(
+            await uow.session.execute(insert(uow.spine.inbox), dict(
                 consumer=consumer, event_id=event.id, type=event.type, handled_at=utcnow()))
         except IntegrityError:
             return False

@@ -316,6 +316,38 @@ async def test_upsert_inserts_then_updates(db_url, kit):
         await engine.dispose()
 
 
+async def test_upsert_and_insert_ignore_build_a_shape_once_and_take_expressions_and_closures_as_given(db_url, kit):
+    from sqlalchemy import literal
+
+    from fc_shared import db as dbmod
+    from fc_shared.db import insert_ignore, make_engine, make_sessionmaker, upsert
+
+    await kit.create_schema(db_url)
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as s, s.begin():
+            await upsert(s, kit.things, {"id": "t1"}, {"name": "a", "amount_fen": 1})
+            shapes = dict(dbmod._PREPARED)
+            await upsert(s, kit.things, {"id": "t2"}, {"name": "b", "amount_fen": 2})
+            await upsert(s, kit.things, {"id": "t1"}, {"name": "a2", "amount_fen": 3})
+            assert dbmod._PREPARED == shapes  # the same shape: the statement built for the first row, reused
+            limit = 5  # a condition closing over a value is built with it each time, never kept by its code
+            for amount in (9, 4):
+                await upsert(s, kit.things, {"id": "t1"}, {"name": f"c{amount}", "amount_fen": amount},
+                             only_if=lambda t, new: new.amount_fen <= limit)
+            await upsert(s, kit.things, {"id": "t2"}, {"name": literal("by-expression"), "amount_fen": 6})
+            assert dbmod._PREPARED == shapes
+            assert await insert_ignore(s, kit.things, {"id": "t3", "name": "x"}, key=["id"]) is True
+            assert await insert_ignore(s, kit.things, {"id": "t3", "name": "y"}, key=["id"]) is False
+        async with sessions() as s:
+            rows = (await s.execute(select(kit.things).order_by(kit.things.c.id))).all()
+        assert [(r.id, r.name, r.amount_fen) for r in rows] == [
+            ("t1", "c4", 4), ("t2", "by-expression", 6), ("t3", "x", 0)]
+    finally:
+        await engine.dispose()
+
+
 async def test_api_only_process_stays_ready_through_a_broker_outage(db_url, kit, spine_app_factory):
     await kit.create_schema(db_url)
     app = spine_app_factory(db_url, bootstrap=f"127.0.0.1:{free_port()}", consume=False)

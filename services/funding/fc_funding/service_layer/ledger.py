@@ -95,7 +95,7 @@ async def add_entry(uow: UnitOfWork, project: Row, *, kind: str, amount_fen: int
         budget = (await session.execute(select(budgets.c.budget_fen).where(budgets.c.year == year))).scalar()
         if budget is not None and amount_fen > 0:
             committed_before = await _committed_in_year(session, year)
-    result = await session.execute(insert(ledger_entries).values(
+    result = await session.execute(insert(ledger_entries), dict(
         project_id=project.id, street_code=project.street_code, kind=kind, amount_fen=amount_fen,
         rules=list(rules_), basis=basis, year=year, source_event_id=source_event_id, created_by=created_by,
         reverses_entry_id=reverses_entry_id, reason=reason, reference=reference, booked_on=booked_on,
@@ -157,13 +157,13 @@ async def settle_acceptance(uow: UnitOfWork, project: Row, data: dict[str, Any],
     trail = ("F3: communities already covered through other projects: "
              + ", ".join(f"{c} ({lv})" for c, lv in covered_communities.items())) if covered_communities else None
     now = utcnow()
-    await session.execute(insert(approvals).values(
+    await session.execute(insert(approvals), dict(
         project_id=project.id, street_code=project.street_code, acceptance_id=acceptance_id, level=level,
         decided_on=decided_on, award_fen=decision.award_fen, eligible_expenditure_fen=eligible,
         entitlement_fen=decision.entitlement_fen, rules=list(decision.rules), source_event_id=source_event_id,
         street_borne_fen=decision.street_borne_fen, covered_communities=covered_communities, at=now))
     for community_id in project.community_ids or []:
-        await session.execute(insert(community_awards).values(community_id=community_id, project_id=project.id,
+        await session.execute(insert(community_awards), dict(community_id=community_id, project_id=project.id,
                                                               level=level))
     basis = f"acceptance:{level}"
     await add_entry(uow, project, kind="approval", amount_fen=decision.entitlement_fen, rules_=decision.rules,

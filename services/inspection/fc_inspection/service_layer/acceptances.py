@@ -95,7 +95,7 @@ async def apply(uow: UnitOfWork, principal: Principal, project_id: str, level: s
     required = await required_departments(uow.session)
     acceptance_id = str(uuid.uuid4())
     try:
-        await uow.session.execute(acceptances.insert().values(
+        await uow.session.execute(acceptances.insert(), dict(
             id=acceptance_id, project_id=project_id, open_project_id=project_id, street_code=project.street_code,
             level=level, state="requested", report=report, required_departments=required,
             evaluation_id=latest.id, applied_on=uow.clock.today(), applied_by=principal.key, created_at=utcnow(),
@@ -128,7 +128,7 @@ async def review(uow: UnitOfWork, principal: Principal, acceptance_id: str, depa
     if not passed and not findings.strip():
         raise Problem(422, "Findings required", "a failed review must state its findings", type_="findings-required")
     try:
-        await uow.session.execute(reviews.insert().values(
+        await uow.session.execute(reviews.insert(), dict(
             acceptance_id=acceptance_id, department_code=department_code, passed=passed, findings=findings,
             reviewed_by=principal.key, reviewed_at=utcnow()))
     except IntegrityError:

@@ -30,10 +30,10 @@ async def raise_alerts(uow: UnitOfWork, event_id: str, event_type: str, data: di
     for spec in specs:
         if spec.recipient in already:
             continue
-        result = await uow.session.execute(insert(alerts).values(
+        result = await uow.session.execute(insert(alerts).returning(alerts.c.id), dict(
             recipient=spec.recipient, event_id=event_id, event_type=event_type, type=spec.type,
             street_code=spec.street_code, project_id=spec.project_id, days_left=spec.days_left, title=spec.title,
-            message=spec.message, read=False, created_at=now).returning(alerts.c.id))
+            message=spec.message, read=False, created_at=now))
         alert_id = result.scalar_one()
         created.append(alert_id)
         if email_enabled:

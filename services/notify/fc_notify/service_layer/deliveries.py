@@ -36,7 +36,7 @@ async def record_event(uow: UnitOfWork, event: Event, settings: NotifySettings,
     """Keep the event (for replay) and queue one delivery per matching subscription; ``on_queued()`` is called
     once they are committed (it wakes the dispatcher)."""
     now = utcnow()
-    await uow.session.execute(insert(events).values(
+    await uow.session.execute(insert(events), dict(
         id=event.id, type=event.type, subject=event.subject or "", body=event.to_json(), received_at=now))
     subs = uow.memo.get(RECEIVING_MEMO)
     if subs is None:  # read once per transaction: the events of a consumer's batch share it
@@ -110,7 +110,7 @@ async def record_attempt(uow: UnitOfWork, claim_: Claim, result: AttemptResult, 
     """Log the attempt and decide what follows: delivered, retried later, given up, or endpoint disabled."""
     now = utcnow()
     outcome = classify(result.status_code, result.latency_ms / 1000, settings.delivery_timeout_s)
-    await uow.session.execute(insert(delivery_attempts).values(
+    await uow.session.execute(insert(delivery_attempts), dict(
         delivery_id=claim_.delivery_id, attempted_at=now, status_code=result.status_code,
         latency_ms=result.latency_ms, outcome=outcome.value, response_excerpt=result.excerpt, error=result.error))
     delivery = (await uow.session.execute(
