@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import or_
+
 from .event_models import EXPENSE_CATEGORIES, ProjectSnapshot
 
 __all__ = ["EXPENSE_CATEGORIES", "ProjectSnapshot", "eligible_expenditure_fen", "project_projection_columns",
@@ -37,17 +39,19 @@ def project_projection_columns() -> list:
     ]
 
 
+def _not_older(t, new):
+    """An existing snapshot is replaced unless it is newer than the incoming one (registry's row version)."""
+    return or_(t.c.version.is_(None), new.version.is_(None), t.c.version <= new.version)
+
+
 async def record_project_snapshot(session, table, data: ProjectSnapshot | dict[str, Any]) -> ProjectSnapshot:
     """Upsert a project's snapshot into a projection; an older snapshot arriving late changes nothing."""
-    from sqlalchemy import or_
-
     from .db import upsert
     from .uow import utcnow
 
     snap = data if isinstance(data, ProjectSnapshot) else ProjectSnapshot.from_event_data(data)
     values = {k: getattr(snap, k) for k in ProjectSnapshot.model_fields if k != "project_id"} | {"updated_at": utcnow()}
-    await upsert(session, table, {"id": snap.project_id}, values,
-                 only_if=lambda t, new: or_(t.c.version.is_(None), new.version.is_(None), t.c.version <= new.version))
+    await upsert(session, table, {"id": snap.project_id}, values, only_if=_not_older)
     return snap
 
 

@@ -398,9 +398,17 @@ def _plain(values: dict) -> bool:
 
 
 def _stateless(fn) -> bool:
-    """A function whose result depends on its arguments only (no closure, no defaults): its code names it."""
+    """A function with no closure and no defaults: the condition it builds is kept under its name and code, and
+    the globals it reads (``or_``, a constant) are read once, when its statement is built."""
     return (isinstance(fn, FunctionType) and fn.__closure__ is None and not fn.__defaults__
             and not fn.__kwdefaults__)
+
+
+def _known(table: Table, row: dict) -> None:
+    """Parameters skip the check ``.values()`` makes: a name that is no column is refused, not dropped."""
+    unknown = row.keys() - table.c.keys()
+    if unknown:
+        raise ValueError(f"{table.name} has no column {sorted(unknown)}")
 
 
 async def insert_ignore(session, table: Table, values: dict, *, key: list[str] | None = None) -> bool:
@@ -412,6 +420,7 @@ async def insert_ignore(session, table: Table, values: dict, *, key: list[str] |
                 .returning(*table.primary_key.columns))
 
     if _plain(values):
+        _known(table, values)
         stmt = _prepared(("insert_ignore", dialect, table, tuple(key) if key else None), build)
         result = await session.execute(stmt, values)
     else:
@@ -456,7 +465,9 @@ async def upsert(session, table: Table, key: dict, values: dict, *, only_if=None
                                           set_={name: stmt.excluded[name] for name in values})
 
     if _plain(row) and (only_if is None or _stateless(only_if)):
-        shape = ("upsert", dialect, table, tuple(key), tuple(values), only_if.__code__ if only_if else None)
+        _known(table, row)
+        condition = (only_if.__module__, only_if.__qualname__, only_if.__code__) if only_if else None
+        shape = ("upsert", dialect, table, tuple(key), tuple(values), condition)
         await session.execute(_prepared(shape, build), row)
     else:
         await session.execute(build(row))

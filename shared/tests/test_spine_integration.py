@@ -316,6 +316,10 @@ async def test_upsert_inserts_then_updates(db_url, kit):
         await engine.dispose()
 
 
+def _not_above_five(t, new):
+    return new.amount_fen <= 5
+
+
 async def test_upsert_and_insert_ignore_build_a_shape_once_and_take_expressions_and_closures_as_given(db_url, kit):
     from sqlalchemy import literal
 
@@ -328,10 +332,19 @@ async def test_upsert_and_insert_ignore_build_a_shape_once_and_take_expressions_
     try:
         async with sessions() as s, s.begin():
             await upsert(s, kit.things, {"id": "t1"}, {"name": "a", "amount_fen": 1})
+            dialect = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+            shape = ("upsert", dialect, kit.things, ("id",), ("name", "amount_fen"), None)
+            assert shape in dbmod._PREPARED  # kept for the next row of the same shape
             shapes = dict(dbmod._PREPARED)
             await upsert(s, kit.things, {"id": "t2"}, {"name": "b", "amount_fen": 2})
             await upsert(s, kit.things, {"id": "t1"}, {"name": "a2", "amount_fen": 3})
             assert dbmod._PREPARED == shapes  # the same shape: the statement built for the first row, reused
+            for amount in (2, 8):  # a condition of its arguments only is kept by its name and code, and applied
+                await upsert(s, kit.things, {"id": "t2"}, {"name": f"d{amount}", "amount_fen": amount},
+                             only_if=_not_above_five)
+            assert (await s.execute(select(kit.things.c.name).where(kit.things.c.id == "t2"))).scalar() == "d2"
+            assert len(dbmod._PREPARED) == len(shapes) + 1
+            shapes = dict(dbmod._PREPARED)
             limit = 5  # a condition closing over a value is built with it each time, never kept by its code
             for amount in (9, 4):
                 await upsert(s, kit.things, {"id": "t1"}, {"name": f"c{amount}", "amount_fen": amount},
@@ -340,6 +353,10 @@ async def test_upsert_and_insert_ignore_build_a_shape_once_and_take_expressions_
             assert dbmod._PREPARED == shapes
             assert await insert_ignore(s, kit.things, {"id": "t3", "name": "x"}, key=["id"]) is True
             assert await insert_ignore(s, kit.things, {"id": "t3", "name": "y"}, key=["id"]) is False
+            for write in (insert_ignore(s, kit.things, {"id": "t4", "nmae": "typo"}, key=["id"]),
+                          upsert(s, kit.things, {"id": "t4"}, {"name": "n", "amount": 1})):
+                with pytest.raises((ValueError, KeyError)):  # a name that is no column is refused, not dropped
+                    await write
         async with sessions() as s:
             rows = (await s.execute(select(kit.things).order_by(kit.things.c.id))).all()
         assert [(r.id, r.name, r.amount_fen) for r in rows] == [
