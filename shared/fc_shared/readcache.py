@@ -52,6 +52,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import make_url
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.routing import compile_path
 
 from .db import sqlite_file
@@ -152,11 +153,12 @@ class ReadCache:
 
 
 def _bearer(headers: list[tuple[bytes, bytes]]) -> str | None:
-    for name, value in headers:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    return None
+    """The bearer token as the routes' ``HTTPBearer`` reads it (the first Authorization header), or None."""
+    value = next((v for name, v in headers if name == b"authorization"), None)
+    if value is None:
+        return None
+    scheme, token = get_authorization_scheme_param(value.decode("latin-1"))
+    return token if scheme.lower() == "bearer" and token else None
 
 
 class CachedReads:
@@ -203,27 +205,24 @@ class CachedReads:
             await send({"type": "http.response.body", "body": body})
             return
 
-        start: dict | None = None
-        chunks: list[bytes] | None = []
+        status, headers, body = None, [], bytearray()
 
         async def keep(message) -> None:
-            nonlocal start, chunks
+            nonlocal status, headers
             if message["type"] == "http.response.start":
-                start = {"status": message["status"], "headers": list(message.get("headers", ()))}
-            elif message["type"] == "http.response.body" and chunks is not None:
-                chunks.append(message.get("body", b""))
-                if sum(map(len, chunks)) > MAX_BODY_BYTES:
-                    chunks = None
+                status, headers = message["status"], list(message.get("headers", ()))
+            elif message["type"] == "http.response.body" and len(body) <= MAX_BODY_BYTES:
+                body.extend(message.get("body", b""))  # past the bound nothing is kept: put() refuses it
             await send(message)
 
         await self.app(scope, receive, keep)
         route = scope.get("route")
-        if start is None or start["status"] != 200 or getattr(route, "path", None) not in self.routes:
+        if status != 200 or getattr(route, "path", None) not in self.routes:
             return
         cache.misses.inc()
         # Built for the day the key names (not one that began while it was built).
-        if chunks is not None and runtime.clock.today() == day:
-            cache.put(version, key, (route, start["headers"], b"".join(chunks)))
+        if runtime.clock.today() == day:
+            cache.put(version, key, (route, headers, bytes(body)))
 
 
 __all__ = ["CachedReads", "ReadCache"]
