@@ -22,7 +22,8 @@ each acceptance's result (passed, city level): inspection records it → ``fc.ac
 pays (worked example 1: 9,500,000 CNY) → ``fc.subsidy.disbursed`` → notify → the signed webhook.
 
 (a) burst: ``--projects`` results posted as fast as ``--concurrency`` requests in flight allow. Figure:
-    N / (first post sent → last webhook received), and the rate the posts were answered at.
+    N / (first post sent → last webhook received), and the rate the posts were answered at; and the CPU time
+    each process (service, broker, receiver, this client) used over the burst, per acceptance.
 (b) steady: results posted open-loop at ``--steady-rate`` per second for ``--steady-seconds`` (each on its
     schedule whatever the answers take), to further prepared projects. Figures: p50 and p99 of
     result due → webhook received, matched by ``data.project_id`` in the webhook body.
@@ -371,6 +372,12 @@ def _epoch(value) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux ``/proc/<pid>/stat``, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else 0.0
 
@@ -417,8 +424,12 @@ def run(db: str, args) -> list[str]:
         expected = len(kinds)
         print(f"{db}: one payment here is {expected} signed webhooks (ledger entries {', '.join(kinds)}); "
               "a project's chain ends at the last of them", flush=True)
+        processes = {**{name: svc.proc.pid for name, svc in platform.services.items()},
+                     "broker": broker.proc.pid, "receiver": receiver.pid, "bench client": os.getpid()}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
         b = asyncio.run(burst(poster, items[1:1 + args.projects], args.concurrency, receiver_url, expected,
                               args.timeout))
+        burst_cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in processes.items()}
         s = asyncio.run(steady(poster, items[1 + args.projects:], args.steady_rate, receiver_url, expected,
                                args.timeout)) if n_steady else None
         stats = httpx.get(receiver_url + "/stats", timeout=30).json()
@@ -448,6 +459,11 @@ def run(db: str, args) -> list[str]:
             f"figure: chain_burst_{db}_p99 {ms(b['latencies'], 0.99)} ms (in the burst: a result posted → the last "
             f"webhook of its payment; first webhook p99 {ms(b['first_latencies'], 0.99)} ms)",
         ]
+        lines += [f"figure: chain_burst_{db}_cpu_{name.replace(' ', '_')} {seconds * 1000 / b['n']:.1f} ms "
+                  f"per acceptance (CPU time of the process over the burst, /proc/<pid>/stat; {seconds / b['end_to_end_s']:.2f} "
+                  f"of a core)" for name, seconds in burst_cpu.items()]
+        lines.append(f"figure: chain_burst_{db}_cpu_all {sum(burst_cpu.values()) * 1000 / b['n']:.1f} ms per "
+                     f"acceptance (the processes above together; the machine has {os.cpu_count()} cores)")
         if s:
             p99 = percentile(s["latencies"], 0.99) * 1000
             what = (f"{s['n']} results at {args.steady_rate:g}/s, result due → the last signed webhook of its "
