@@ -28,8 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (BindParameter, Column, Index, MetaData, String, Table, Text, and_, delete, insert, select, text,
-                        tuple_)
+from sqlalchemy import (BindParameter, Column, Index, MetaData, String, Table, Text, and_, bindparam, delete, insert,
+                        select, text, tuple_)
+from sqlalchemy.dialects.postgresql import dml as pg_dml
+from sqlalchemy.dialects.sqlite import dml as sqlite_dml
 from sqlalchemy.sql.elements import ClauseElement
 
 from .db import BigIntPK, UtcDateTime
@@ -217,21 +219,32 @@ def retention_cutoff(now: datetime, days: int | None) -> datetime | None:
 
 # -- watching the statements ----------------------------------------------------------------------
 
-def _pk_filter(table: Table, key: dict[str, Any]):
-    return and_(*(table.c[name] == value for name, value in key.items()))
+_BY_KEY: dict[Table, Any] = {}
 
 
-_SERVER_FILLED: dict[Table, bool] = {}
+def _by_key(table: Table):
+    """``SELECT`` of one row by its primary key, built once per table with the key as bound parameters
+    (``key_<column>``): building it around the values cost more than running it (issue 15's chain profile)."""
+    stmt = _BY_KEY.get(table)
+    if stmt is None:
+        stmt = _BY_KEY[table] = select(table).where(and_(
+            *(c == bindparam(f"key_{c.name}") for c in table.primary_key.columns)))
+    return stmt
 
 
-def _server_filled(table: Table) -> bool:
-    """Whether the database fills in a column of ``table`` itself (a server default, a computed column), so an
-    inserted row's values are known only by reading it back. (A generated key is known: ``inserted_primary_key``.)"""
+_SERVER_FILLED: dict[Table, tuple[str, ...]] = {}
+
+
+def _server_filled(table: Table) -> tuple[str, ...]:
+    """The columns of ``table`` the database may fill in itself (a server default, a computed column): an inserted
+    row's value there is known only when the INSERT gave it, else by reading the row back. (A generated key is
+    known: ``inserted_primary_key``.)"""
     known = _SERVER_FILLED.get(table)
     if known is None:
-        known = _SERVER_FILLED[table] = any(
-            c.server_default is not None or c.server_onupdate is not None or c.computed is not None
-            or (c.identity is not None and not c.primary_key) for c in table.columns)
+        known = _SERVER_FILLED[table] = tuple(
+            c.key for c in table.columns
+            if c.server_default is not None or c.server_onupdate is not None or c.computed is not None
+            or (c.identity is not None and not c.primary_key))
     return known
 
 
@@ -306,6 +319,13 @@ def _insert_rows(state, table: Table) -> list[dict[str, Any]]:
     return [values]
 
 
+def _ignores_conflicts(statement) -> bool:
+    """An ``INSERT … ON CONFLICT DO NOTHING … RETURNING``: it inserts its row or changes nothing, and says which."""
+    clause = getattr(statement, "_post_values_clause", None)
+    return isinstance(clause, (pg_dml.OnConflictDoNothing, sqlite_dml.OnConflictDoNothing)) and bool(
+        getattr(statement, "_returning", None))
+
+
 class StatementWatcher:
     """The ``do_orm_execute`` hook: stages an entry for each row an INSERT/UPDATE/DELETE changed."""
 
@@ -341,6 +361,8 @@ class StatementWatcher:
                     else:
                         self._stage(actor, table, None, row)
                 return result
+            if keyed and len(rows) == 1 and _ignores_conflicts(state.statement):
+                return self._insert_ignored(state, actor, table, rows[0])
             before = self._read(session, table, rows[0]) if keyed and upsert else None
             result = state.invoke_statement()
             if len(rows) == 1 and not keyed and not state.statement._returning:
@@ -373,6 +395,17 @@ class StatementWatcher:
             self._stage(actor, table, before, after)
         return result
 
+    def _insert_ignored(self, state, actor: Actor, table: Table, row: dict[str, Any]):
+        """One row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (``fc_shared.db.insert_ignore``): its returned rows
+        say whether it inserted, so neither the row before (none, when it inserted: a row there is a conflict) nor
+        the row after (as given) is read. A row met already there is no change and no entry."""
+        result = state.invoke_statement()
+        after = self._inserted(table, result, row)
+        frozen = result.freeze()  # the caller still reads the returned rows, from the frozen copy
+        if frozen.data:
+            self._stage(actor, table, None, after if after is not None else self._read(state.session, table, row))
+        return frozen()
+
     @staticmethod
     def _inserted(table: Table, result, row: dict[str, Any]) -> dict[str, Any] | None:
         """A plain single-row INSERT's row as written, read off the execution: the values given, the
@@ -380,16 +413,14 @@ class StatementWatcher:
         the row back instead) when the table has a server-side default or computed column, whose value only
         the database knows. Reading back cost more than the INSERT itself in a consumer's profile (issue 15:
         8.6 s of the watcher's 14.4 s)."""
-        if _server_filled(table):
-            return None
         try:
             params = result.last_inserted_params()
             if result.postfetch_cols():  # a value the database computed (an SQL expression): only it knows
                 return None
         except Exception:  # noqa: BLE001 - not a compiled single-row insert: read it back
             return None
-        if not isinstance(params, dict):
-            return None
+        if not isinstance(params, dict) or any(key not in params for key in _server_filled(table)):
+            return None  # a column the INSERT left to the database's default
         after = {c.name: params.get(c.key) for c in table.columns}
         after.update({c.name: row[c.name] for c in table.primary_key.columns})
         return after
@@ -409,8 +440,8 @@ class StatementWatcher:
 
     @staticmethod
     def _read(session, table: Table, key: dict[str, Any]) -> dict[str, Any] | None:
-        pk = {c.name: key[c.name] for c in table.primary_key.columns}
-        row = session.execute(select(table).where(_pk_filter(table, pk))).first()
+        row = session.execute(_by_key(table), {f"key_{c.name}": key[c.name]
+                                                for c in table.primary_key.columns}).first()
         return dict(row._mapping) if row is not None else None
 
     def _stage(self, actor: Actor, table: Table, before, after) -> None:

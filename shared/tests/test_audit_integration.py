@@ -159,3 +159,47 @@ async def test_an_insert_of_a_value_the_database_computes_is_read_back(db):
         await uow.commit()
     (entry,) = await _entries(sessions, "named")
     assert entry["changes"] == {"id": [None, "x1"], "name": [None, "x"], "low": [None, "abc"]}
+
+
+async def test_an_insert_ignore_is_recorded_from_what_it_returned_without_reading_the_table(db):
+    """``insert_ignore`` returns the key of a row it inserted and nothing when it met one: that says whether
+    there is an entry, and the row as given is its content (neither a before nor an after image is read)."""
+    from fc_shared.db import insert_ignore
+
+    engine, sessions = db
+    reads = _count_selects(engine, "named")
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        assert await insert_ignore(uow.session, named, {"id": "i1", "name": "甲", "low": "a"}, key=["id"]) is True
+        await uow.commit()
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        # the same key again, and another key meeting the unique name: neither inserts, neither is an entry
+        assert await insert_ignore(uow.session, named, {"id": "i1", "name": "乙", "low": "b"}, key=["id"]) is False
+        assert await insert_ignore(uow.session, named, {"id": "i2", "name": "甲", "low": "c"}, key=["name"]) is False
+        assert await insert_ignore(uow.session, named, {"id": "i3", "name": "丙", "low": None}, key=["name"]) is True
+        await uow.commit()
+    assert reads == []
+    assert await _entries(sessions, "named") == [
+        {"action": "create", "resource_id": "i1", "changes": {"id": [None, "i1"], "name": [None, "甲"],
+                                                              "low": [None, "a"]}},
+        {"action": "create", "resource_id": "i3", "changes": {"id": [None, "i3"], "name": [None, "丙"]}}]
+    async with sessions() as s:
+        assert (await s.execute(select(named.c.id, named.c.name, named.c.low).order_by(named.c.id))).all() == [
+            ("i1", "甲", "a"), ("i3", "丙", None)]
+        assert (await audit.verify_chain(s, spine.audit))["ok"]
+
+
+async def test_a_column_with_a_server_default_given_by_the_insert_is_not_read_back(db):
+    from sqlalchemy import insert
+
+    engine, sessions = db
+    reads = _count_selects(engine, "served")
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        await uow.session.execute(insert(served), {"key": "g1", "n": 9})
+        await uow.session.execute(insert(served).values(key="g2"))  # left to the default: read back
+        await uow.commit()
+    assert len(reads) == 1
+    assert [e["changes"] for e in await _entries(sessions, "served")] == [
+        {"key": [None, "g1"], "n": [None, 9]}, {"key": [None, "g2"], "n": [None, 5]}]

@@ -36,7 +36,13 @@ async def lock_project(uow: UnitOfWork, project_id: str) -> Row | None:
 
 async def lock_communities(uow: UnitOfWork, community_ids) -> None:
     """F3 across projects: settlements touching a community serialize on its row, locks taken in sorted order
-    (after the project's own lock), so two projects sharing communities cannot deadlock nor both pay in full."""
+    (after the project's own lock), so two projects sharing communities cannot deadlock nor both pay in full.
+
+    On SQLite there is nothing to take: a writing transaction holds the database's one write lock from its
+    first statement (``BEGIN IMMEDIATE``, fc_shared.db), so settlements are serial already and a lock row would
+    cost two statements an acceptance for nothing (issue 15's chain profile)."""
+    if uow.session.bind is not None and uow.session.bind.dialect.name == "sqlite":
+        return
     ids = sorted(set(community_ids or []))
     for community_id in ids:
         await insert_ignore(uow.session, community_locks, {"community_id": community_id}, key=["community_id"])
