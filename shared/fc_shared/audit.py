@@ -361,7 +361,7 @@ class StatementWatcher:
                     else:
                         self._stage(actor, table, None, row)
                 return result
-            if keyed and len(rows) == 1 and _ignores_conflicts(state.statement):
+            if len(rows) == 1 and _ignores_conflicts(state.statement):
                 return self._insert_ignored(state, actor, table, rows[0])
             before = self._read(session, table, rows[0]) if keyed and upsert else None
             result = state.invoke_statement()
@@ -398,12 +398,18 @@ class StatementWatcher:
     def _insert_ignored(self, state, actor: Actor, table: Table, row: dict[str, Any]):
         """One row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (``fc_shared.db.insert_ignore``): its returned rows
         say whether it inserted, so neither the row before (none, when it inserted: a row there is a conflict) nor
-        the row after (as given) is read. A row met already there is no change and no entry."""
+        the row after (as given, with a generated key as returned) is read. A row met already there is no change
+        and no entry."""
         result = state.invoke_statement()
-        after = self._inserted(table, result, row)
+        names = list(result.keys())
         frozen = result.freeze()  # the caller still reads the returned rows, from the frozen copy
         if frozen.data:
-            self._stage(actor, table, None, after if after is not None else self._read(state.session, table, row))
+            row = {**row, **{name: value for name, value in zip(names, frozen.data[0]) if name in table.c}}
+            if all(row.get(c.name) is not None for c in table.primary_key.columns):
+                after = self._inserted(table, result, row)
+                self._stage(actor, table, None, after if after is not None else self._read(state.session, table, row))
+            else:  # no key to read it by: the values stand
+                self._stage(actor, table, None, row)
         return frozen()
 
     @staticmethod

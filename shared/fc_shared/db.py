@@ -413,6 +413,12 @@ def _known(table: Table, row: dict) -> None:
 
 async def insert_ignore(session, table: Table, values: dict, *, key: list[str] | None = None) -> bool:
     """Insert one row unless a row with the same ``key`` (default: any unique key) exists; True when inserted."""
+    return await insert_ignore_key(session, table, values, key=key) is not None
+
+
+async def insert_ignore_key(session, table: Table, values: dict, *, key: list[str] | None = None) -> tuple | None:
+    """``insert_ignore`` that answers with the inserted row's primary key (a generated id included), None when
+    a row with the same ``key`` was there."""
     dialect = _dialect(session)
 
     def build():
@@ -425,7 +431,8 @@ async def insert_ignore(session, table: Table, values: dict, *, key: list[str] |
         result = await session.execute(stmt, values)
     else:
         result = await session.execute(build().values(**values))
-    return result.first() is not None
+    row = result.first()
+    return None if row is None else tuple(row)
 
 
 async def insert_ignore_many(session, table: Table, rows: list[dict], *, key: list[str]) -> set[tuple]:

@@ -24,6 +24,8 @@ named = Table("named", metadata, Column("id", String(40), primary_key=True), Col
               Column("low", String(40), nullable=True))
 served = Table("served", metadata, Column("key", String(40), primary_key=True),
                Column("n", Integer, nullable=False, server_default="5"))
+tagged = Table("tagged", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+               Column("name", String(40), nullable=False, unique=True), Column("n", Integer, default=3))
 ACTOR = audit.Actor(actor="watcher-test", role="district_office", scope=None)
 
 
@@ -203,3 +205,19 @@ async def test_a_column_with_a_server_default_given_by_the_insert_is_not_read_ba
     assert len(reads) == 1
     assert [e["changes"] for e in await _entries(sessions, "served")] == [
         {"key": [None, "g1"], "n": [None, 9]}, {"key": [None, "g2"], "n": [None, 5]}]
+
+
+async def test_an_insert_ignore_with_a_generated_key_is_recorded_under_the_key_it_returned(db):
+    from fc_shared.db import insert_ignore_key
+
+    engine, sessions = db
+    reads = _count_selects(engine, "tagged")
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        first = await insert_ignore_key(uow.session, tagged, {"name": "甲"}, key=["name"])
+        again = await insert_ignore_key(uow.session, tagged, {"name": "甲", "n": 9}, key=["name"])
+        await uow.commit()
+    assert reads == [] and again is None and isinstance(first[0], int)
+    assert await _entries(sessions, "tagged") == [
+        {"action": "create", "resource_id": str(first[0]),
+         "changes": {"id": [None, first[0]], "name": [None, "甲"], "n": [None, 3]}}]

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 
 from fc_shared.auth import Principal
-from fc_shared.db import upsert
+from fc_shared.db import insert_ignore_key, upsert
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -19,22 +19,21 @@ from ..domain.email import body_for, subject_for
 
 async def raise_alerts(uow: UnitOfWork, event_id: str, event_type: str, data: dict[str, Any], *,
                        today: date, email_enabled: bool) -> list[int]:
-    """One alert per (event, recipient): a redelivered event or a second call adds nothing."""
+    """One alert per (event, recipient): a redelivered event or a second call adds nothing (the unique
+    (event, recipient) key skips it, without a read of the alerts already raised)."""
     specs = alerts_for(event_type, data, today)
     if not specs:
         return []
-    already = set((await uow.session.execute(
-        select(alerts.c.recipient).where(alerts.c.event_id == event_id))).scalars())
     now = utcnow()
     created: list[int] = []
     for spec in specs:
-        if spec.recipient in already:
-            continue
-        result = await uow.session.execute(insert(alerts).returning(alerts.c.id), dict(
+        key = await insert_ignore_key(uow.session, alerts, dict(
             recipient=spec.recipient, event_id=event_id, event_type=event_type, type=spec.type,
             street_code=spec.street_code, project_id=spec.project_id, days_left=spec.days_left, title=spec.title,
-            message=spec.message, read=False, created_at=now))
-        alert_id = result.scalar_one()
+            message=spec.message, read=False, created_at=now), key=["event_id", "recipient"])
+        if key is None:
+            continue
+        alert_id = int(key[0])
         created.append(alert_id)
         if email_enabled:
             await _queue_emails(uow, alert_id, spec.recipient, subject_for(spec.title),
