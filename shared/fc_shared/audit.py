@@ -416,8 +416,8 @@ class StatementWatcher:
     def _inserted(table: Table, result, row: dict[str, Any]) -> dict[str, Any] | None:
         """A plain single-row INSERT's row as written, read off the execution: the values given, the
         Python-side defaults SQLAlchemy filled in and the key (``row``'s, a generated one included). None (read
-        the row back instead) when the table has a server-side default or computed column, whose value only
-        the database knows. Reading back cost more than the INSERT itself in a consumer's profile (issue 15:
+        the row back instead) when the INSERT left a server-default or computed column to the database, whose
+        value only it knows, or gave a value as an SQL expression. Reading back cost more than the INSERT itself in a consumer's profile (issue 15:
         8.6 s of the watcher's 14.4 s)."""
         try:
             params = result.last_inserted_params()

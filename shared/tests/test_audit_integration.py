@@ -221,3 +221,19 @@ async def test_an_insert_ignore_with_a_generated_key_is_recorded_under_the_key_i
     assert await _entries(sessions, "tagged") == [
         {"action": "create", "resource_id": str(first[0]),
          "changes": {"id": [None, first[0]], "name": [None, "甲"], "n": [None, 3]}}]
+
+
+async def test_an_insert_ignore_leaving_a_server_default_reads_back_only_that_row(db):
+    from fc_shared.db import insert_ignore
+
+    engine, sessions = db
+    reads = _count_selects(engine, "served")
+    async with UnitOfWork(sessions, spine, "t") as uow:
+        uow.act_as(ACTOR)
+        assert await insert_ignore(uow.session, served, {"key": "d1"}, key=["key"]) is True  # n left to the default
+        assert await insert_ignore(uow.session, served, {"key": "d2", "n": 8}, key=["key"]) is True
+        assert await insert_ignore(uow.session, served, {"key": "d1", "n": 1}, key=["key"]) is False
+        await uow.commit()
+    assert len(reads) == 1
+    assert [e["changes"] for e in await _entries(sessions, "served")] == [
+        {"key": [None, "d1"], "n": [None, 5]}, {"key": [None, "d2"], "n": [None, 8]}]

@@ -12,9 +12,11 @@ def _sheet(rows):
 
 
 def test_control_characters_are_left_out_not_a_failed_download():
-    sheet = _sheet([("社区\x00一\x0b期\x1f", dt.date(2025, 1, 2), 100), ("换行\n与\t制表", None, 0)])
+    sheet = _sheet([("社区\x00一\x0b期\x1f", dt.date(2025, 1, 2), 100), ("换行\n与\t制表", None, 0),
+                    ("非\ufffe字\uffff符\ud800", None, 1)])
     assert sheet.cell(2, 1).value == "社区一期"
     assert sheet.cell(3, 1).value == "换行\n与\t制表"  # tab and newline are legal in a cell and kept
+    assert sheet.cell(4, 1).value == "非字符"  # written by openpyxl but no XML reader opens the file: left out
 
 
 def test_text_that_looks_like_a_formula_stays_text():

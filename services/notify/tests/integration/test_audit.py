@@ -6,7 +6,9 @@ from openpyxl import load_workbook
 
 from fc_devtools.testing import app_client, auth
 
-from .conftest import inject, project_event
+from fc_notify.adapters.tables import alerts
+
+from .conftest import inject, project_event, rows
 
 OFFICE = auth("district_office", sub="office-wang")
 AUDITOR = auth("auditor")
@@ -56,6 +58,9 @@ async def test_event_handler_writes_carry_the_event_id_as_actor(make_app):
         assert await inject(app, event)
         entries = (await _log(client, actor=event.id)).json()["items"]
         assert entries and {e["resource"] for e in entries} >= {"alerts"}
+        # each alert is recorded under the id it was given (read off the insert, not read back)
+        alert_ids = {str(r.id) for r in await rows(app, alerts, alerts.c.event_id == event.id)}
+        assert alert_ids and {e["resource_id"] for e in entries if e["resource"] == "alerts"} == alert_ids
         assert all((e["role"], e["scope"], e["route"], e["request_id"]) ==
                    ("event", "/registry", "fc.deadline.breached", None) for e in entries)
         verdict = (await client.get("/api/v1/audit/verify", headers=AUDITOR)).json()
