@@ -460,10 +460,11 @@ def run(db: str, args) -> list[str]:
             f"webhook of its payment; first webhook p99 {ms(b['first_latencies'], 0.99)} ms)",
         ]
         lines += [f"figure: chain_burst_{db}_cpu_{name.replace(' ', '_')} {seconds * 1000 / b['n']:.1f} ms "
-                  f"per acceptance (CPU time of the process over the burst, /proc/<pid>/stat; {seconds / b['end_to_end_s']:.2f} "
-                  f"of a core)" for name, seconds in burst_cpu.items()]
+                  f"per acceptance (CPU time of the process over the burst, /proc/<pid>/stat; "
+                  f"{seconds / b['end_to_end_s']:.2f} of a core)" for name, seconds in burst_cpu.items()]
+        unseen = "; PostgreSQL's own processes not counted" if db == "postgresql" else ""
         lines.append(f"figure: chain_burst_{db}_cpu_all {sum(burst_cpu.values()) * 1000 / b['n']:.1f} ms per "
-                     f"acceptance (the processes above together; the machine has {os.cpu_count()} cores)")
+                     f"acceptance (the processes above together{unseen}; the machine has {os.cpu_count()} cores)")
         if s:
             p99 = percentile(s["latencies"], 0.99) * 1000
             what = (f"{s['n']} results at {args.steady_rate:g}/s, result due → the last signed webhook of its "

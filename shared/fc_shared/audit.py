@@ -417,8 +417,8 @@ class StatementWatcher:
         """A plain single-row INSERT's row as written, read off the execution: the values given, the
         Python-side defaults SQLAlchemy filled in and the key (``row``'s, a generated one included). None (read
         the row back instead) when the INSERT left a server-default or computed column to the database, whose
-        value only it knows, or gave a value as an SQL expression. Reading back cost more than the INSERT itself in a consumer's profile (issue 15:
-        8.6 s of the watcher's 14.4 s)."""
+        value only it knows, or gave a value as an SQL expression. Reading back cost more than the INSERT itself
+        in a consumer's profile (issue 15: 8.6 s of the watcher's 14.4 s)."""
         try:
             params = result.last_inserted_params()
             if result.postfetch_cols():  # a value the database computed (an SQL expression): only it knows
