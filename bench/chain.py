@@ -58,6 +58,7 @@ from fc_devtools.testing import (SERVICE_MODULES, TEST_SECRET, Broker, Platform,
                                  create_pg_database, drop_platform_databases, free_port, wait_until)
 from tools.flows import Driver, expenditure  # noqa: E402
 from _http import serve_keepalive  # noqa: E402
+from bench._proc import cpu_seconds  # noqa: E402
 
 BURST_TARGET = 200.0  # acceptances/s, issue 15
 STEADY_P99_TARGET_MS = 250.0  # at 20/s, issue 15
@@ -370,12 +371,6 @@ def _epoch(value) -> float:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux ``/proc/<pid>/stat``, fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(ordered: list[float], q: float) -> float:

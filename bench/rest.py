@@ -48,6 +48,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._proc import cpu_seconds  # noqa: E402
+
 BODIES_ENV = "FC_BENCH_REST_BODIES"
 SLICE_S = 2.0
 PACED_CONNECTIONS = 64
@@ -198,12 +200,6 @@ async def paced(port: int, request: bytes, expected_length: int, rate: float, se
     while not idle.empty():
         idle.get_nowait().close()
     return latencies, late
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
