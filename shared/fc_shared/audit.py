@@ -372,9 +372,8 @@ class StatementWatcher:
                 except Exception:  # noqa: BLE001 - no key to read back; the values stand
                     keyed = False
             if keyed:
-                after = self._inserted(table, result, rows[0]) if not upsert else None
-                if after is None:
-                    after = self._read(session, table, rows[0])
+                row = rows[0]
+                after = self._read(session, table, row) if upsert else self._written(session, table, result, row)
                 self._stage(actor, table, before, after)
             else:
                 for row in rows:
@@ -406,11 +405,14 @@ class StatementWatcher:
         if frozen.data:
             row = {**row, **{name: value for name, value in zip(names, frozen.data[0]) if name in table.c}}
             if all(row.get(c.name) is not None for c in table.primary_key.columns):
-                after = self._inserted(table, result, row)
-                self._stage(actor, table, None, after if after is not None else self._read(state.session, table, row))
+                self._stage(actor, table, None, self._written(state.session, table, result, row))
             else:  # no key to read it by: the values stand
                 self._stage(actor, table, None, row)
         return frozen()
+
+    def _written(self, session, table: Table, result, row: dict[str, Any]) -> dict[str, Any] | None:
+        """A single-row INSERT's row: as written when the execution says it all, else read back."""
+        return self._inserted(table, result, row) or self._read(session, table, row)
 
     @staticmethod
     def _inserted(table: Table, result, row: dict[str, Any]) -> dict[str, Any] | None:

@@ -364,6 +364,13 @@ def _dialect(session) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
+def writers_serialised(session) -> bool:
+    """Whether this session's database runs one writing transaction at a time, so row locks add nothing: SQLite
+    through ``make_engine`` (each writer holds the database's write lock from ``BEGIN IMMEDIATE`` on). False for
+    PostgreSQL, and for a session with no engine bound (take the locks when unsure)."""
+    return session.bind is not None and session.bind.dialect.name == "sqlite"
+
+
 def _insert_in(dialect: str, table: Table):
     from sqlalchemy.dialects import postgresql, sqlite
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
 
 from fc_shared.contracts import eligible_expenditure_fen
-from fc_shared.db import insert_ignore, upsert
+from fc_shared.db import insert_ignore, upsert, writers_serialised
 from fc_shared.errors import Problem
 from fc_shared.uow import UnitOfWork, utcnow
 
@@ -38,10 +38,9 @@ async def lock_communities(uow: UnitOfWork, community_ids) -> None:
     """F3 across projects: settlements touching a community serialize on its row, locks taken in sorted order
     (after the project's own lock), so two projects sharing communities cannot deadlock nor both pay in full.
 
-    On SQLite there is nothing to take: a writing transaction holds the database's one write lock from its
-    first statement (``BEGIN IMMEDIATE``, fc_shared.db), so settlements are serial already and a lock row would
-    cost two statements an acceptance for nothing (issue 15's chain profile)."""
-    if uow.session.bind is not None and uow.session.bind.dialect.name == "sqlite":
+    Where writers are serialised already (SQLite: ``fc_shared.db.writers_serialised``) there is nothing to take,
+    and a lock row would cost two statements an acceptance for nothing (issue 15's chain profile)."""
+    if writers_serialised(uow.session):
         return
     ids = sorted(set(community_ids or []))
     for community_id in ids:
